@@ -1,0 +1,6 @@
+//! The tessera runtime: values, kernels, the function registry, executors,
+//! scheduling policies, memory release and traces.
+
+pub mod value;
+
+pub use value::{Array, Value};
