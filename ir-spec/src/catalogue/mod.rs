@@ -82,6 +82,16 @@ pub enum Family {
     Task,
 }
 
+/// Where validation runs: what `from_npy` paths are resolved against.
+#[derive(Debug, Clone, Default)]
+pub struct InferContext {
+    /// The folder of the graph file (`from_npy` paths are relative to it), if any.
+    pub base_dir: Option<std::path::PathBuf>,
+    /// Another root named with `--data-root`; when set, paths are resolved against
+    /// it instead and may not leave it.
+    pub data_root: Option<std::path::PathBuf>,
+}
+
 /// Inputs of an op's inference: the metadata of its (evaluated) arguments and its
 /// attributes, already checked against their [`AttrType`] with defaults filled in.
 #[derive(Debug)]
@@ -90,6 +100,8 @@ pub struct InferInput<'a> {
     pub args: &'a [Meta],
     /// Attributes, with defaults filled in.
     pub attrs: &'a serde_json::Map<String, serde_json::Value>,
+    /// Where the document lives (for sources that read files).
+    pub ctx: &'a InferContext,
 }
 
 /// Why inference refused a node: a plain sentence, and the attribute (or `args`

@@ -1,0 +1,1 @@
+//! `getitem` index entries (integers, slices, new axes, ellipsis) normalized against a shape, with NumPy semantics.
