@@ -60,7 +60,47 @@ pub enum Meta {
     Any,
 }
 
+impl ArrayMeta {
+    /// An array of `shape` and `dtype` chunked as `chunks`.
+    pub fn new(shape: Vec<usize>, dtype: DType, chunks: Chunks) -> ArrayMeta {
+        ArrayMeta {
+            shape,
+            dtype,
+            chunks,
+        }
+    }
+
+    /// A 0-d array (what a weak scalar becomes when it must be an array).
+    pub fn scalar(dtype: DType) -> ArrayMeta {
+        ArrayMeta::new(Vec::new(), dtype, Chunks(Vec::new()))
+    }
+
+    /// Number of axes.
+    pub fn ndim(&self) -> usize {
+        self.shape.len()
+    }
+
+    /// Number of elements (saturating at `usize::MAX`).
+    pub fn size(&self) -> usize {
+        self.shape
+            .iter()
+            .fold(1usize, |acc, &n| acc.saturating_mul(n))
+    }
+}
+
 impl Meta {
+    /// What kind of value this is, for error messages: "an array", "a list"...
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Meta::Array(_) => "an array",
+            Meta::Scalar(..) => "a scalar",
+            Meta::List(_) => "a list",
+            Meta::Tuple(_) => "a multi-part value",
+            Meta::Literal(_) => "a literal",
+            Meta::Any => "a value only known at run time",
+        }
+    }
+
     /// The array metadata, if this is an array.
     pub fn as_array(&self) -> Option<&ArrayMeta> {
         match self {

@@ -2,7 +2,24 @@
 //! attributes and its shape / dtype / chunks inference. Other crates read it;
 //! nothing else hard-codes op names.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use crate::meta::Meta;
+
+pub use apply::check_and_infer;
+
+mod apply;
+mod attr;
+mod blockwise;
+mod broadcast;
+mod elementwise;
+mod linalg;
+mod npy_header;
+mod reductions;
+mod shape_ops;
+mod sources;
+mod tasks;
 
 /// How many positional arguments an op takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +63,10 @@ pub enum AttrType {
     NestedList,
     /// Any JSON value (checked by the op's inference).
     Json,
+    /// A number or a boolean (`full`'s `fill_value`).
+    Scalar,
+    /// A JSON object (`call`'s `kwargs`).
+    Object,
 }
 
 /// One attribute of an op.
@@ -106,7 +127,8 @@ pub struct InferInput<'a> {
 
 /// Why inference refused a node: a plain sentence, and the attribute (or `args`
 /// position) it is about, so validation can point at it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct InferError {
     /// Where in the node the fault is: `Some("index")`, `Some("args/1")`, or `None`
     /// for the node as a whole.
@@ -124,10 +146,226 @@ pub struct OpSpec {
     pub family: Family,
     /// Positional arguments it takes.
     pub arity: Arity,
+    /// Names of the positional arguments as shown in [`OpSpec::signature`]
+    /// (`"x"`, `"x1, x2"`, `"*args"`), empty for sources.
+    pub arg_names: &'static str,
     /// Its attributes.
     pub attrs: &'static [AttrSpec],
     /// One line saying what it computes.
     pub doc: &'static str,
+    /// Whether attributes not listed in `attrs` are accepted and passed on as they
+    /// are (true only for `map_overlap` and `map_blocks`, whose block function takes
+    /// its own attributes); for every other op an unknown attribute is an error.
+    pub open_attrs: bool,
     /// Shape / dtype / chunks inference.
     pub infer: fn(&InferInput<'_>) -> Result<Meta, InferError>,
+}
+
+impl InferError {
+    /// An error about the node as a whole.
+    pub fn new(message: impl Into<String>) -> InferError {
+        InferError {
+            at: None,
+            message: message.into(),
+        }
+    }
+
+    /// An error about the attribute (or node path) `at`.
+    pub fn at(at: impl Into<String>, message: impl Into<String>) -> InferError {
+        InferError {
+            at: Some(at.into()),
+            message: message.into(),
+        }
+    }
+
+    /// An error about positional argument `i` (`at` is `args/<i>`).
+    pub fn arg(i: usize, message: impl Into<String>) -> InferError {
+        InferError::at(format!("args/{i}"), message)
+    }
+}
+
+impl OpSpec {
+    /// The op as a call with its arguments and attributes, for `tessera ops`:
+    /// `sum(x, axis=null, keepdims=false)`. Required attributes appear bare,
+    /// optional ones with their default (`name=default`) or as `name?` when they
+    /// have none; `...` marks ops that accept further attributes.
+    pub fn signature(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if !self.arg_names.is_empty() {
+            parts.push(self.arg_names.to_owned());
+        }
+        for a in self.attrs {
+            parts.push(match (a.required, a.default) {
+                (true, _) => a.name.to_owned(),
+                (false, Some(d)) => format!("{}={d}", a.name),
+                (false, None) => format!("{}?", a.name),
+            });
+        }
+        if self.open_attrs {
+            parts.push("...".to_owned());
+        }
+        format!("{}({})", self.name, parts.join(", "))
+    }
+
+    /// The attribute called `name`, if the op has one.
+    pub fn attr(&self, name: &str) -> Option<&AttrSpec> {
+        self.attrs.iter().find(|a| a.name == name)
+    }
+}
+
+impl Family {
+    /// Families in catalogue order.
+    pub const ALL: [Family; 7] = [
+        Family::Source,
+        Family::Elementwise,
+        Family::Reduction,
+        Family::Shape,
+        Family::Linalg,
+        Family::Blockwise,
+        Family::Task,
+    ];
+
+    /// Lower-case name of the family, for listings.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Source => "sources",
+            Family::Elementwise => "elementwise",
+            Family::Reduction => "reductions",
+            Family::Shape => "shape",
+            Family::Linalg => "linalg",
+            Family::Blockwise => "blockwise",
+            Family::Task => "tasks",
+        }
+    }
+}
+
+static ALL: LazyLock<Vec<OpSpec>> = LazyLock::new(|| {
+    let families: [&[&[OpSpec]]; 7] = [
+        sources::OPS,
+        elementwise::OPS,
+        reductions::OPS,
+        shape_ops::OPS,
+        linalg::OPS,
+        blockwise::OPS,
+        tasks::OPS,
+    ];
+    let mut ops: Vec<OpSpec> = families
+        .into_iter()
+        .flatten()
+        .flat_map(|g| g.iter())
+        .copied()
+        .collect();
+    ops.sort_by_key(|op| (op.family as u8, op.name));
+    ops
+});
+
+static BY_NAME: LazyLock<HashMap<&'static str, usize>> =
+    LazyLock::new(|| ALL.iter().enumerate().map(|(i, op)| (op.name, i)).collect());
+
+/// Every op of the graph format, ordered by family then name.
+pub fn all() -> &'static [OpSpec] {
+    &ALL
+}
+
+/// The op called `name`, if there is one.
+pub fn lookup(name: &str) -> Option<&'static OpSpec> {
+    BY_NAME.get(name).map(|&i| &ALL[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every op named in the graph-format contract (`graph-format.md`).
+    const CONTRACT: &str = "array from_npy zeros ones full arange linspace eye random.uniform
+        random.normal random.integers negative positive abs sign exp expm1 exp2 log log1p log2
+        log10 sqrt cbrt square reciprocal sin cos tan arcsin arccos arctan sinh cosh tanh arcsinh
+        arccosh arctanh floor ceil trunc rint isnan isinf isfinite logical_not add subtract
+        multiply divide floor_divide remainder power maximum minimum fmax fmin arctan2 hypot equal
+        not_equal less less_equal greater greater_equal logical_and logical_or logical_xor where
+        clip astype sum prod mean min max var std any all argmin argmax cumsum cumprod getitem
+        transpose reshape squeeze expand_dims broadcast_to concatenate stack rechunk tril triu
+        matmul dot tensordot outer linalg.cholesky linalg.solve_triangular linalg.solve linalg.inv
+        linalg.qr map_overlap map_blocks call from_delayed item literal";
+
+    /// Ops tessera adds to the contract (`input`: in-memory data bound by name).
+    const ADDITIONS: &str = "input";
+
+    #[test]
+    fn every_contract_op_is_in_the_catalogue_and_nothing_else() {
+        let mut want: Vec<&str> = CONTRACT
+            .split_whitespace()
+            .chain(ADDITIONS.split_whitespace())
+            .collect();
+        want.sort_unstable();
+        let mut have: Vec<&str> = all().iter().map(|op| op.name).collect();
+        have.sort_unstable();
+        assert_eq!(have, want);
+    }
+
+    #[test]
+    fn ordered_by_family_then_name_and_found_by_lookup() {
+        for w in all().windows(2) {
+            assert!(
+                (w[0].family as u8, w[0].name) < (w[1].family as u8, w[1].name),
+                "{} before {}",
+                w[0].name,
+                w[1].name
+            );
+        }
+        for op in all() {
+            assert_eq!(lookup(op.name).map(|o| o.name), Some(op.name));
+        }
+        assert!(lookup("nope").is_none());
+    }
+
+    #[test]
+    fn attribute_specs_are_consistent() {
+        for op in all() {
+            for (i, a) in op.attrs.iter().enumerate() {
+                assert!(!a.doc.is_empty(), "{}.{} has no doc", op.name, a.name);
+                assert!(
+                    op.attrs[..i].iter().all(|b| b.name != a.name),
+                    "{}.{} listed twice",
+                    op.name,
+                    a.name
+                );
+                assert!(
+                    !(a.required && a.default.is_some()),
+                    "{}.{}",
+                    op.name,
+                    a.name
+                );
+                if let Some(d) = a.default {
+                    let v: serde_json::Value = serde_json::from_str(d)
+                        .unwrap_or_else(|e| panic!("{}.{} default {d}: {e}", op.name, a.name));
+                    let ok = a.ty.check(&v);
+                    assert!(ok.is_ok(), "{}.{} default {d}: {ok:?}", op.name, a.name);
+                }
+            }
+            assert!(!op.doc.is_empty());
+            assert_eq!(
+                op.open_attrs,
+                matches!(op.name, "map_overlap" | "map_blocks")
+            );
+        }
+    }
+
+    #[test]
+    fn signatures_show_arguments_and_attributes() {
+        let sum = lookup("sum").unwrap();
+        assert_eq!(sum.signature(), "sum(x, axis=null, keepdims=false)");
+        assert_eq!(
+            lookup("zeros").unwrap().signature(),
+            "zeros(shape, dtype=\"float64\", chunks=\"auto\")"
+        );
+        assert!(
+            lookup("map_blocks")
+                .unwrap()
+                .signature()
+                .ends_with(", ...)")
+        );
+        assert_eq!(sum.attr("keepdims").map(|a| a.ty), Some(AttrType::Bool));
+        assert!(sum.attr("ddof").is_none());
+    }
 }

@@ -1,0 +1,363 @@
+//! The lowering state: the tasks made so far, the queue of blocks still to lower,
+//! and the helpers rules use to ask for blocks, regions and whole values.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{Map, Value as Json};
+use tessera_ir::{NodeIdx, ValidArg, ValidGraph, ValidNode};
+use tessera_ir::{Call, Chunks, Literal, Meta, TaskExpr, TaskGraph, TaskId, TaskKey};
+
+use super::select::{AxisSel, axis_pieces, offsets};
+use super::{BlockKeys, LowerError, LowerOptions, rules};
+use crate::token::Tokenizer;
+
+/// Kernel that takes a region of one block (`index`: graph-format index entries).
+pub(crate) const GETITEM: &str = "getitem";
+/// Kernel that assembles a nested list of blocks into one array (Dask's
+/// `concatenate3`): the nesting depth is the number of axes.
+pub(crate) const ASSEMBLE: &str = "chunk.assemble";
+
+/// Lowers nodes block by block; see the module documentation of `lower`.
+pub struct Lowerer<'g> {
+    graph: &'g ValidGraph,
+    options: LowerOptions,
+    /// Effective chunks per node (`None` for values that are not arrays).
+    chunks: Vec<Option<Chunks>>,
+    /// Block offsets per node and axis, from `chunks`.
+    offsets: Vec<Option<Vec<Vec<usize>>>>,
+    /// `<op>-<token>` per node.
+    names: Vec<String>,
+    tasks: TaskGraph,
+    /// Blocks (or, with `None`, whole values) reserved but not lowered yet.
+    queue: Vec<(NodeIdx, Option<Vec<usize>>, TaskId)>,
+}
+
+impl<'g> Lowerer<'g> {
+    /// Prepares to lower nodes of `graph`: computes every node's effective chunks
+    /// and content-derived name, in one pass in topological order.
+    pub fn new(graph: &'g ValidGraph, options: LowerOptions) -> Lowerer<'g> {
+        let n = graph.nodes.len();
+        let mut chunks = Vec::with_capacity(n);
+        let mut names: Vec<String> = Vec::with_capacity(n);
+        for node in &graph.nodes {
+            let node_chunks = match &node.meta {
+                Meta::Array(a) if options.whole_arrays => Some(Chunks::single(&a.shape)),
+                Meta::Array(a) => Some(a.chunks.clone()),
+                _ => None,
+            };
+            let mut t = Tokenizer::new();
+            t.str(node.op.name).json(&Json::Object(node.attrs.clone()));
+            for arg in &node.args {
+                token_arg(&mut t, arg, &names);
+            }
+            if node.op.name == "input" {
+                // In-memory data: its identity is part of the key, so two arrays
+                // bound under one name never share tasks.
+                let name = node.attrs.get("name").and_then(Json::as_str).unwrap_or("");
+                if let Some(Literal::Opaque(value)) = options.inputs.get(name) {
+                    t.int(Arc::as_ptr(value) as *const () as usize as u64);
+                }
+            }
+            if let Some(c) = &node_chunks {
+                for axis in &c.0 {
+                    t.int(axis.len() as u64);
+                    for &b in axis {
+                        t.int(b as u64);
+                    }
+                }
+            }
+            names.push(format!("{}-{}", node.op.name, t.finish()));
+            chunks.push(node_chunks);
+        }
+        let offsets = chunks
+            .iter()
+            .map(|c| c.as_ref().map(|c| c.0.iter().map(|a| offsets(a)).collect()))
+            .collect();
+        Lowerer {
+            graph,
+            options,
+            chunks,
+            offsets,
+            names,
+            tasks: TaskGraph::new(),
+            queue: Vec::new(),
+        }
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &LowerOptions {
+        &self.options
+    }
+
+    /// The validated node.
+    pub fn node(&self, node: NodeIdx) -> &'g ValidNode {
+        &self.graph.nodes[node.0 as usize]
+    }
+
+    /// The node's content-derived name (`exp-1f2e...`).
+    pub fn name(&self, node: NodeIdx) -> &str {
+        &self.names[node.0 as usize]
+    }
+
+    /// The effective chunks of an array node.
+    pub fn chunks(&self, node: NodeIdx) -> &Chunks {
+        self.chunks[node.0 as usize]
+            .as_ref()
+            .expect("chunks asked of a node that is not an array")
+    }
+
+    /// Start offset of every block along `axis` of an array node (one more entry
+    /// than blocks: the last is the axis length).
+    pub fn offsets(&self, node: NodeIdx, axis: usize) -> &[usize] {
+        &self.offsets[node.0 as usize]
+            .as_ref()
+            .expect("offsets asked of a node that is not an array")[axis]
+    }
+
+    /// The global `start..stop` of block `index` of an array node, per axis.
+    pub fn block_bounds(&self, node: NodeIdx, index: &[usize]) -> Vec<(usize, usize)> {
+        index
+            .iter()
+            .enumerate()
+            .map(|(axis, &i)| {
+                let off = self.offsets(node, axis);
+                (off[i], off[i + 1])
+            })
+            .collect()
+    }
+
+    /// The task computing block `index` of an array node (created and queued on
+    /// first request).
+    pub fn block(&mut self, node: NodeIdx, index: &[usize]) -> TaskId {
+        let key = TaskKey::block(&self.names[node.0 as usize], index);
+        if let Some(id) = self.tasks.id_of(&key) {
+            return id;
+        }
+        let id = self.tasks.reserve(key).expect("key checked absent");
+        self.queue.push((node, Some(index.to_vec()), id));
+        id
+    }
+
+    /// The task computing the whole value of a node that is not a block-wise array
+    /// (`call`, `literal`, tuple-valued ops).
+    pub fn value(&mut self, node: NodeIdx) -> TaskId {
+        let key = match &self.node(node).meta {
+            Meta::Array(_) | Meta::Tuple(_) => TaskKey::block(&self.names[node.0 as usize], &[]),
+            _ => TaskKey::new(self.node(node).id.as_str()),
+        };
+        if let Some(id) = self.tasks.id_of(&key) {
+            return id;
+        }
+        let id = self.tasks.reserve(key).expect("key checked absent");
+        self.queue.push((node, None, id));
+        id
+    }
+
+    /// Adds a helper task under `key` unless one exists, and returns its id.
+    pub fn helper(&mut self, key: TaskKey, expr: impl FnOnce(&mut Self) -> TaskExpr) -> TaskId {
+        if let Some(id) = self.tasks.id_of(&key) {
+            return id;
+        }
+        let id = self.tasks.reserve(key).expect("key checked absent");
+        let expr = expr(self);
+        self.tasks.set_expr(id, expr);
+        id
+    }
+
+    /// An expression for a region of an array node: per axis a selection; picked
+    /// axes are dropped. A region that is exactly one block is a reference to it;
+    /// a region inside one block is a view of it; otherwise views of every block
+    /// touched are assembled.
+    pub fn region(&mut self, node: NodeIdx, sels: &[AxisSel]) -> TaskExpr {
+        let per_axis: Vec<Vec<(usize, AxisSel)>> = sels
+            .iter()
+            .enumerate()
+            .map(|(axis, &sel)| axis_pieces(self.offsets(node, axis), sel))
+            .collect();
+        if per_axis.iter().any(Vec::is_empty) {
+            // An empty selection: take the empty region of the first block.
+            let index: Vec<usize> = vec![0; sels.len()];
+            let block = self.block(node, &index);
+            let entries: Vec<Json> = sels
+                .iter()
+                .map(|s| match s {
+                    AxisSel::Pick(_) => serde_json::json!(0),
+                    AxisSel::Range { .. } => serde_json::json!([0, 0, 1]),
+                })
+                .collect();
+            return call(GETITEM, vec![TaskExpr::Ref(block)], kwargs_index(entries));
+        }
+        // Walk the grid of pieces; nest lists over the axes that are kept.
+        let kept: Vec<usize> = (0..sels.len())
+            .filter(|&a| !matches!(sels[a], AxisSel::Pick(_)))
+            .collect();
+        let grid_shape: Vec<usize> = per_axis.iter().map(Vec::len).collect();
+        let total: usize = grid_shape.iter().product();
+        let mut leaves = Vec::with_capacity(total);
+        let mut pos = vec![0usize; sels.len()];
+        for _ in 0..total {
+            let index: Vec<usize> = (0..sels.len()).map(|a| per_axis[a][pos[a]].0).collect();
+            let local: Vec<AxisSel> = (0..sels.len()).map(|a| per_axis[a][pos[a]].1).collect();
+            let block = self.block(node, &index);
+            let sizes = self.block_bounds(node, &index);
+            let full = local
+                .iter()
+                .zip(&sizes)
+                .all(|(s, (lo, hi))| s.is_full(hi - lo));
+            leaves.push(if full {
+                TaskExpr::Ref(block)
+            } else {
+                let entries = local.iter().map(AxisSel::to_index_json).collect();
+                call(GETITEM, vec![TaskExpr::Ref(block)], kwargs_index(entries))
+            });
+            // Advance the grid position, last axis fastest.
+            for a in (0..sels.len()).rev() {
+                pos[a] += 1;
+                if pos[a] < grid_shape[a] {
+                    break;
+                }
+                pos[a] = 0;
+            }
+        }
+        if leaves.len() == 1 {
+            return leaves.pop().expect("one leaf");
+        }
+        let kept_shape: Vec<usize> = kept.iter().map(|&a| grid_shape[a]).collect();
+        call(ASSEMBLE, vec![nest(leaves, &kept_shape)], Arc::default())
+    }
+
+    /// The whole of an array node, assembled from all its blocks.
+    pub fn whole(&mut self, node: NodeIdx) -> TaskExpr {
+        let sels: Vec<AxisSel> = self
+            .chunks(node)
+            .shape()
+            .iter()
+            .map(|&n| AxisSel::span(0, n))
+            .collect();
+        self.region(node, &sels)
+    }
+
+    /// The expression for an argument given as a whole value: arrays whole,
+    /// other nodes by reference, scalars and literals as literals.
+    pub fn arg_whole(&mut self, arg: &ValidArg) -> TaskExpr {
+        match arg {
+            ValidArg::Node(n) => match &self.node(*n).meta {
+                Meta::Array(_) => self.whole(*n),
+                _ => TaskExpr::Ref(self.value(*n)),
+            },
+            ValidArg::Scalar(_, _, number) => {
+                TaskExpr::Literal(Literal::Json(Json::Number(number.clone())))
+            }
+            ValidArg::Literal(v) => TaskExpr::Literal(Literal::Json(v.clone())),
+            ValidArg::List(items) => {
+                TaskExpr::List(items.iter().map(|a| self.arg_whole(a)).collect())
+            }
+        }
+    }
+
+    /// The task for requested output `node`, and its blocks when it is an array.
+    pub(super) fn output(
+        &mut self,
+        node: NodeIdx,
+    ) -> Result<(TaskId, Option<BlockKeys>), LowerError> {
+        if !matches!(self.node(node).meta, Meta::Array(_)) {
+            return Ok((self.value(node), None));
+        }
+        let numblocks = self.chunks(node).numblocks();
+        let total: usize = numblocks.iter().product();
+        let mut blocks = HashMap::with_capacity(total);
+        let mut index = vec![0usize; numblocks.len()];
+        for _ in 0..total {
+            let id = self.block(node, &index);
+            blocks.insert(index.clone(), self.tasks.task(id).key.clone());
+            for a in (0..index.len()).rev() {
+                index[a] += 1;
+                if index[a] < numblocks[a] {
+                    break;
+                }
+                index[a] = 0;
+            }
+        }
+        let task = if total == 1 {
+            self.tasks
+                .id_of(blocks.values().next().expect("one block"))
+                .expect("block task exists")
+        } else {
+            let key = TaskKey::block(&format!("finalize-{}", self.names[node.0 as usize]), &[]);
+            self.helper(key, |cx| cx.whole(node))
+        };
+        Ok((task, Some(blocks)))
+    }
+
+    /// Lowers every queued block until the queue is empty.
+    pub(super) fn drain(&mut self) -> Result<(), LowerError> {
+        while let Some((node, index, id)) = self.queue.pop() {
+            let lowered = match &index {
+                Some(index) => rules::lower_block(self, node, index),
+                None => rules::lower_value(self, node),
+            };
+            let expr = lowered.map_err(|message| LowerError {
+                node: self.node(node).id.clone(),
+                message,
+            })?;
+            self.tasks.set_expr(id, expr);
+        }
+        Ok(())
+    }
+
+    /// The finished task graph.
+    pub(super) fn finish(self) -> TaskGraph {
+        self.tasks
+    }
+}
+
+/// A call expression.
+pub(crate) fn call(func: &str, args: Vec<TaskExpr>, kwargs: Arc<Map<String, Json>>) -> TaskExpr {
+    TaskExpr::Call(Call {
+        func: func.into(),
+        args,
+        kwargs,
+    })
+}
+
+fn kwargs_index(entries: Vec<Json>) -> Arc<Map<String, Json>> {
+    let mut m = Map::new();
+    m.insert("index".into(), Json::Array(entries));
+    Arc::new(m)
+}
+
+/// Nests a flat row-major list of leaves into lists of the given shape.
+fn nest(leaves: Vec<TaskExpr>, shape: &[usize]) -> TaskExpr {
+    if shape.len() <= 1 {
+        return TaskExpr::List(leaves);
+    }
+    let inner: usize = shape[1..].iter().product();
+    let mut rows = Vec::with_capacity(shape[0]);
+    let mut it = leaves.into_iter();
+    for _ in 0..shape[0] {
+        let chunk: Vec<TaskExpr> = it.by_ref().take(inner).collect();
+        rows.push(nest(chunk, &shape[1..]));
+    }
+    TaskExpr::List(rows)
+}
+
+fn token_arg(t: &mut Tokenizer, arg: &ValidArg, names: &[String]) {
+    match arg {
+        ValidArg::Node(n) => {
+            t.str("node").str(&names[n.0 as usize]);
+        }
+        ValidArg::Scalar(_, _, number) => {
+            t.str("scalar").str(&number.to_string());
+        }
+        ValidArg::Literal(v) => {
+            t.str("lit").json(v);
+        }
+        ValidArg::List(items) => {
+            t.str("list").int(items.len() as u64);
+            for item in items {
+                token_arg(t, item, names);
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! One lowering rule per op family: given a node and a block index, the
+//! expression that computes that block.
+
+mod elementwise;
+mod fallback;
+mod layout;
+mod matmul;
+mod reduction;
+mod sources;
+mod tasks;
+
+use tessera_ir::catalogue::Family;
+use tessera_ir::NodeIdx;
+use tessera_ir::TaskExpr;
+
+use super::Lowerer;
+
+/// The expression for block `index` of array node `node`.
+pub(super) fn lower_block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+    let op = cx.node(node).op;
+    match (op.family, op.name) {
+        (Family::Source, "array" | "from_npy") => fallback::block(cx, node, index),
+        (Family::Source, "input") => sources::input_block(cx, node, index),
+        (Family::Source, _) => sources::block(cx, node, index),
+        (Family::Elementwise, _) => elementwise::block(cx, node, index),
+        (Family::Reduction, "cumsum" | "cumprod") => fallback::block(cx, node, index),
+        (Family::Reduction, _) => reduction::block(cx, node, index),
+        (Family::Shape, "getitem") => layout::getitem(cx, node, index),
+        (Family::Shape, "transpose") => layout::transpose(cx, node, index),
+        (Family::Shape, "rechunk") => layout::rechunk(cx, node, index),
+        (Family::Shape, "broadcast_to") => layout::broadcast_to(cx, node, index),
+        (Family::Shape, "expand_dims" | "squeeze") => layout::expand_or_squeeze(cx, node, index),
+        (Family::Shape, "concatenate" | "stack") => layout::concatenate(cx, node, index),
+        (Family::Shape, "tril" | "triu") => layout::tril_triu(cx, node, index),
+        (Family::Linalg, "matmul" | "dot") => matmul::block(cx, node, index),
+        (Family::Task, "from_delayed" | "item") => tasks::array_block(cx, node, index),
+        _ => fallback::block(cx, node, index),
+    }
+}
+
+/// The expression for the whole value of a node that is lowered as one task.
+pub(super) fn lower_value(cx: &mut Lowerer<'_>, node: NodeIdx) -> Result<TaskExpr, String> {
+    match cx.node(node).op.family {
+        Family::Task => tasks::value(cx, node),
+        _ => Ok(fallback::whole_call(cx, node)),
+    }
+}

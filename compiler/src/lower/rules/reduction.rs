@@ -1,0 +1,152 @@
+//! Reductions as trees (Dask's `split_every`): every input block along the reduced
+//! axes gives a partial result (`reduce.partial`), groups of `split_every`
+//! partials are combined (`reduce.combine`) level by level, and the last one is
+//! turned into the result block (`reduce.finalize`: means divide, `keepdims`
+//! applies). The kernels take `op` (the reduction's name) and `axis` (the reduced
+//! axes of the input, normalized); argmin/argmax partials also get the block's
+//! global `offset` and the input's `shape` so indices are global.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value as Json, json};
+use tessera_ir::{NodeIdx, ValidArg};
+use tessera_ir::{TaskExpr, TaskKey};
+
+use crate::lower::Lowerer;
+use crate::lower::context::call;
+
+/// Kernel making the partial result of one input block.
+pub(crate) const PARTIAL: &str = "reduce.partial";
+/// Kernel combining a list of partial results into one.
+pub(crate) const COMBINE: &str = "reduce.combine";
+/// Kernel turning a partial result into the reduction's result block.
+pub(crate) const FINALIZE: &str = "reduce.finalize";
+
+/// The reduced axes of an input of `ndim` axes given the `axis` attribute.
+pub(crate) fn reduced_axes(axis: Option<&Json>, ndim: usize) -> Result<Vec<usize>, String> {
+    let norm = |a: i64| -> Result<usize, String> {
+        let n = ndim as i64;
+        let a2 = if a < 0 { a + n } else { a };
+        if a2 < 0 || a2 >= n {
+            return Err(format!("axis {a} is out of range for an array of {ndim} dimensions"));
+        }
+        Ok(a2 as usize)
+    };
+    let mut axes = match axis {
+        None | Some(Json::Null) => (0..ndim).collect(),
+        Some(Json::Number(a)) => vec![norm(a.as_i64().ok_or("axis must be an integer")?)?],
+        Some(Json::Array(list)) => list
+            .iter()
+            .map(|a| norm(a.as_i64().ok_or("axis must be an integer")?))
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(other) => return Err(format!("axis must be an integer, a list or null, not {other}")),
+    };
+    axes.sort_unstable();
+    axes.dedup();
+    Ok(axes)
+}
+
+pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+    let n = cx.node(node);
+    let Some(ValidArg::Node(input)) = n.args.first() else {
+        return Err("a reduction takes one array argument".into());
+    };
+    let input = *input;
+    let in_chunks = cx.chunks(input).clone();
+    let ndim = in_chunks.ndim();
+    let axes = reduced_axes(n.attrs.get("axis"), ndim)?;
+    let keepdims = n.attrs.get("keepdims").and_then(Json::as_bool).unwrap_or(false);
+    let op = n.op.name;
+    let name = cx.name(node).to_string();
+
+    // The input block index along kept axes, from the result block index.
+    let mut fixed = vec![None; ndim];
+    let mut out_axis = 0;
+    for (axis, slot) in fixed.iter_mut().enumerate() {
+        if axes.contains(&axis) {
+            if keepdims {
+                out_axis += 1;
+            }
+        } else {
+            *slot = Some(index[out_axis]);
+            out_axis += 1;
+        }
+    }
+    // Every input block along the reduced axes, row-major.
+    let numblocks = in_chunks.numblocks();
+    let counts: Vec<usize> = (0..ndim)
+        .map(|a| if fixed[a].is_some() { 1 } else { numblocks[a] })
+        .collect();
+    let total: usize = counts.iter().product();
+    let mut base = Map::new();
+    base.insert("op".into(), json!(op));
+    base.insert("axis".into(), json!(axes));
+    if let Some(ddof) = n.attrs.get("ddof") {
+        base.insert("ddof".into(), ddof.clone());
+    }
+    let global_shape = in_chunks.shape();
+    let mut level: Vec<TaskExpr> = Vec::with_capacity(total);
+    let mut pos = vec![0usize; ndim];
+    for _ in 0..total {
+        let block_index: Vec<usize> = (0..ndim).map(|a| fixed[a].unwrap_or(pos[a])).collect();
+        let key = TaskKey::block(&format!("{name}-partial"), &block_index);
+        let needs_offset = matches!(op, "argmin" | "argmax");
+        let bounds = cx.block_bounds(input, &block_index);
+        let mut kwargs = base.clone();
+        if needs_offset {
+            kwargs.insert("offset".into(), json!(bounds.iter().map(|b| b.0).collect::<Vec<_>>()));
+            kwargs.insert("shape".into(), json!(global_shape));
+        }
+        let kwargs = Arc::new(kwargs);
+        let id = cx.helper(key, |cx| {
+            let block = cx.block(input, &block_index);
+            call(PARTIAL, vec![TaskExpr::Ref(block)], kwargs)
+        });
+        level.push(TaskExpr::Ref(id));
+        for a in (0..ndim).rev() {
+            pos[a] += 1;
+            if pos[a] < counts[a] {
+                break;
+            }
+            pos[a] = 0;
+        }
+    }
+    // Combine level by level until one partial is left.
+    let split_every = cx.options().split_every.max(2);
+    let combine_kwargs = Arc::new(base.clone());
+    let mut depth = 0usize;
+    while level.len() > 1 {
+        depth += 1;
+        let mut next = Vec::with_capacity(level.len().div_ceil(split_every));
+        let mut groups = level.into_iter().peekable();
+        let mut g = 0usize;
+        while groups.peek().is_some() {
+            let group: Vec<TaskExpr> = groups.by_ref().take(split_every).collect();
+            let mut key_index = index.to_vec();
+            key_index.extend([depth, g]);
+            let key = TaskKey::block(&format!("{name}-combine"), &key_index);
+            let kwargs = combine_kwargs.clone();
+            let id = cx.helper(key, |_| call(COMBINE, vec![TaskExpr::List(group)], kwargs));
+            next.push(TaskExpr::Ref(id));
+            g += 1;
+        }
+        level = next;
+    }
+    let mut finalize = base;
+    finalize.insert("keepdims".into(), json!(keepdims));
+    let partial = level.pop().ok_or("a reduction over no blocks")?;
+    Ok(call(FINALIZE, vec![partial], Arc::new(finalize)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes_are_normalized_sorted_and_checked() {
+        assert_eq!(reduced_axes(None, 3).unwrap(), vec![0, 1, 2]);
+        assert_eq!(reduced_axes(Some(&json!(-1)), 3).unwrap(), vec![2]);
+        assert_eq!(reduced_axes(Some(&json!([2, 0])), 3).unwrap(), vec![0, 2]);
+        assert!(reduced_axes(Some(&json!(3)), 3).unwrap_err().contains("out of range"));
+    }
+}

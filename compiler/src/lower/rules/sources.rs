@@ -1,0 +1,53 @@
+//! Sources (`zeros`, `ones`, `full`, `arange`, `linspace`, `eye`, random): each
+//! block is made directly by the source's kernel, told the whole array's shape,
+//! the block's offset and the block's shape, so no block depends on another and
+//! random values depend only on the seed and the global position.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use tessera_ir::NodeIdx;
+use tessera_ir::{Meta, TaskExpr};
+
+use super::fallback::view;
+use crate::lower::Lowerer;
+use crate::lower::context::call;
+use crate::lower::select::AxisSel;
+
+pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+    let n = cx.node(node);
+    let Meta::Array(meta) = &n.meta else {
+        return Err("a source must be an array".into());
+    };
+    let bounds = cx.block_bounds(node, index);
+    let mut kwargs = n.attrs.clone();
+    kwargs.insert("shape".into(), json!(meta.shape));
+    kwargs.insert("dtype".into(), json!(meta.dtype.name()));
+    kwargs.insert("offset".into(), json!(bounds.iter().map(|b| b.0).collect::<Vec<_>>()));
+    kwargs.insert(
+        "block_shape".into(),
+        json!(bounds.iter().map(|b| b.1 - b.0).collect::<Vec<_>>()),
+    );
+    Ok(call(&format!("{}.block", n.op.name), vec![], Arc::new(kwargs)))
+}
+
+/// A block of an `input` node: a view of the value bound to its name.
+pub(super) fn input_block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+    let n = cx.node(node);
+    let name = n.attrs.get("name").and_then(serde_json::Value::as_str).unwrap_or("");
+    let Some(value) = cx.options().inputs.get(name).cloned() else {
+        return Err(format!(
+            "input \"{name}\" has no value: inputs are bound by the Rust API when computing"
+        ));
+    };
+    let literal = TaskExpr::Literal(value);
+    if cx.chunks(node).numblocks().iter().all(|&b| b == 1) {
+        return Ok(literal);
+    }
+    let sels: Vec<AxisSel> = cx
+        .block_bounds(node, index)
+        .iter()
+        .map(|&(lo, hi)| AxisSel::span(lo, hi))
+        .collect();
+    Ok(view(literal, &sels))
+}
