@@ -1,1 +1,64 @@
-//! tessera.
+//! tessera: a graph compiler for chunked, lazy computation.
+//!
+//! Documents in the graph format v1 (see `ir-spec/SPEC.md`) are validated
+//! ([`tessera_ir`]), lowered to per-block tasks ([`tessera_compiler`]) and run by a
+//! work-stealing runtime ([`tessera_runtime`]). This crate holds what users touch:
+//! the pipeline ([`compute`]), the `tessera` command's library side ([`run`]).
+
+pub mod array;
+pub mod compute;
+mod output;
+pub mod registry;
+pub mod run;
+pub mod source;
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+pub use array::{
+    Array, ArrayError, Axis, Bindings, Boundary, Chunking, DType, Element, Ellipsis, NewAxis, TensorAxes,
+    compute_many, compute_many_with, concatenate, linalg, random, stack, task_graph, to_document, where_,
+};
+pub use output::{OutputError, file_stem, write_outputs};
+pub use tessera_compiler as compiler;
+pub use tessera_ir as ir;
+pub use tessera_runtime as runtime;
+
+/// Validates a document; on success, a one-line summary (node and output counts).
+pub fn validate_source(source: &source::Source, data_root: Option<PathBuf>) -> Result<String, ir::Faults> {
+    let ctx = run::infer_context(source, data_root);
+    let graph = ir::parse_and_validate(source.text(), &ctx)?;
+    Ok(format!(
+        "{} nodes, {} outputs",
+        graph.nodes.len(),
+        graph.outputs.len()
+    ))
+}
+
+/// The text of `tessera ops`: every op of the graph format by family, then every
+/// registered function, each with its signature and a line of description.
+pub fn ops_listing() -> String {
+    use ir::catalogue::Family;
+    let mut out = String::new();
+    let families = [
+        (Family::Source, "Sources"),
+        (Family::Elementwise, "Elementwise"),
+        (Family::Reduction, "Reductions"),
+        (Family::Shape, "Shape and layout"),
+        (Family::Linalg, "Linear algebra"),
+        (Family::Blockwise, "Ghosting and block functions"),
+        (Family::Task, "Tasks and imperative code"),
+    ];
+    for (family, title) in families {
+        let _ = writeln!(out, "== {title}");
+        for op in ir::catalogue::all().iter().filter(|op| op.family == family) {
+            let _ = writeln!(out, "  {:<60} {}", op.signature(), op.doc);
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "== Registered functions (for `call` and dask-dialect tasks)");
+    for f in registry::default_registry().list() {
+        let _ = writeln!(out, "  {:<60} {}", f.signature, f.doc);
+    }
+    out
+}

@@ -1,1 +1,125 @@
-fn main() {}
+//! The `tessera` command line: argument parsing and exit codes only; the work is
+//! done by the `tessera` library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tessera::run::{RunOptions, run_source};
+use tessera::source::Source;
+
+/// tessera: a graph compiler for chunked, lazy computation.
+#[derive(Parser)]
+#[command(name = "tessera", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a graph document; exit 0 when valid, 2 with every fault found.
+    #[command(after_help = "Examples:\n  tessera validate ir-spec/examples/lazy-slice.json\n  \
+        cat graph.json | tessera validate -")]
+    Validate {
+        /// The graph document (`-` reads standard input).
+        file: String,
+        /// Resolve `from_npy` paths against this folder instead of the document's.
+        #[arg(long)]
+        data_root: Option<PathBuf>,
+    },
+    /// List every op of the graph format and every registered function.
+    #[command(after_help = "Example:\n  tessera ops | grep linalg")]
+    Ops,
+    /// Compute a document's outputs into a folder (`<id>.npy` or `<id>.json` each).
+    #[command(after_help = "Examples:\n  \
+        tessera run ir-spec/examples/lazy-slice.json --out out/\n  \
+        tessera run graph.json --out out/ --stats stats.json --threads 2 --policy fifo\n\n\
+        Exit status: 0 on success, 2 when the document is invalid, 1 when computing failed.")]
+    Run {
+        /// The graph document (`-` reads standard input).
+        file: String,
+        /// The folder to write outputs into (created if needed).
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write timing and memory statistics as JSON to this file.
+        #[arg(long)]
+        stats: Option<PathBuf>,
+        /// Number of worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Scheduling policy: dask-order (default), fifo, lifo, critical-path.
+        #[arg(long, default_value = "dask-order")]
+        policy: String,
+        /// Executor: threads (default) or sync (one thread, deterministic order).
+        #[arg(long, default_value = "threads")]
+        executor: String,
+        /// Write a Chrome trace-event file (open it in Perfetto).
+        #[arg(long)]
+        trace: Option<PathBuf>,
+        /// Resolve `from_npy` paths against this folder instead of the document's.
+        #[arg(long)]
+        data_root: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate { file, data_root } => {
+            let source = match Source::load(&file) {
+                Ok(source) => source,
+                Err(e) => return fail(2, &e),
+            };
+            match tessera::validate_source(&source, data_root) {
+                Ok(summary) => {
+                    println!("{}: valid ({summary})", source.name());
+                    ExitCode::SUCCESS
+                }
+                Err(faults) => {
+                    eprintln!("{}: invalid document", source.name());
+                    eprintln!("{faults}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Ops => {
+            print!("{}", tessera::ops_listing());
+            ExitCode::SUCCESS
+        }
+        Command::Run {
+            file,
+            out,
+            stats,
+            threads,
+            policy,
+            executor,
+            trace,
+            data_root,
+        } => {
+            let source = match Source::load(&file) {
+                Ok(source) => source,
+                Err(e) => return fail(2, &e),
+            };
+            let options = RunOptions {
+                out_dir: out,
+                stats_file: stats,
+                threads,
+                policy,
+                executor,
+                trace_file: trace,
+                data_root,
+                progress: true,
+            };
+            match run_source(&source, &options) {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => fail(e.exit_code(), &e),
+            }
+        }
+    }
+}
+
+fn fail(code: u8, error: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::from(code)
+}

@@ -176,17 +176,19 @@ impl<'g> Lowerer<'g> {
             .map(|(axis, &sel)| axis_pieces(self.offsets(node, axis), sel))
             .collect();
         if per_axis.iter().any(Vec::is_empty) {
-            // An empty selection: take the empty region of the first block.
-            let index: Vec<usize> = vec![0; sels.len()];
-            let block = self.block(node, &index);
-            let entries: Vec<Json> = sels
+            // An empty region: an empty array of the region's shape and dtype.
+            let shape: Vec<usize> = sels
                 .iter()
-                .map(|s| match s {
-                    AxisSel::Pick(_) => serde_json::json!(0),
-                    AxisSel::Range { .. } => serde_json::json!([0, 0, 1]),
+                .filter_map(|s| match *s {
+                    AxisSel::Pick(_) => None,
+                    AxisSel::Range { len, .. } => Some(len),
                 })
                 .collect();
-            return call(GETITEM, vec![TaskExpr::Ref(block)], kwargs_index(entries));
+            let dtype = self.node(node).meta.as_array().map_or("float64", |m| m.dtype.name());
+            let mut kwargs = Map::new();
+            kwargs.insert("shape".into(), serde_json::json!(shape));
+            kwargs.insert("dtype".into(), serde_json::json!(dtype));
+            return call("zeros", vec![], Arc::new(kwargs));
         }
         // Walk the grid of pieces; nest lists over the axes that are kept.
         let kept: Vec<usize> = (0..sels.len())

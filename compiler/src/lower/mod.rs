@@ -19,7 +19,7 @@ pub mod select;
 
 use std::collections::HashMap;
 
-use tessera_ir::{Literal, TaskGraph, TaskId, TaskKey};
+use tessera_ir::{InferContext, Literal, TaskGraph, TaskId, TaskKey};
 use tessera_ir::{NodeIdx, ValidGraph};
 
 pub use context::Lowerer;
@@ -35,6 +35,9 @@ pub struct LowerOptions {
     /// Values of `input` nodes, by the node's `name` attribute (in-memory arrays
     /// handed over by the Rust API, as opaque literals the runtime reads).
     pub inputs: HashMap<String, Literal>,
+    /// Where the document's `from_npy` paths are resolved (its folder, or
+    /// `--data-root`).
+    pub files: InferContext,
 }
 
 impl Default for LowerOptions {
@@ -43,6 +46,7 @@ impl Default for LowerOptions {
             whole_arrays: false,
             split_every: 8,
             inputs: HashMap::new(),
+            files: InferContext::default(),
         }
     }
 }

@@ -113,6 +113,14 @@ pub struct InferContext {
     pub data_root: Option<std::path::PathBuf>,
 }
 
+impl InferContext {
+    /// Resolves a `from_npy` path against `data_root` (when set) or `base_dir`,
+    /// refusing absolute paths and paths that leave that folder.
+    pub fn resolve_data_path(&self, path: &str) -> Result<std::path::PathBuf, String> {
+        sources::resolve_data_path(self, path)
+    }
+}
+
 /// Inputs of an op's inference: the metadata of its (evaluated) arguments and its
 /// attributes, already checked against their [`AttrType`] with defaults filled in.
 #[derive(Debug)]

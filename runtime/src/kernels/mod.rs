@@ -1,6 +1,17 @@
 //! Array kernels: the functions that compute one block (or one whole in-memory
 //! array) of an op. Each family lives in its own folder and lists its kernels.
 
+pub mod chunk;
+pub mod elementwise;
 pub mod error;
+pub mod layout;
+pub mod linalg;
+pub mod npy;
+pub mod overlap;
+pub mod random;
+mod register;
+pub mod reduce;
+pub mod scan;
 
 pub use error::{KernelError, KernelFn};
+pub use register::register_all;

@@ -196,6 +196,7 @@ pub(super) fn concatenate(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) 
     let stack = n.op.name == "stack";
     let (lo, hi) = bounds[axis];
     let mut parts = Vec::new();
+    let mut sources = Vec::new();
     let mut start = 0usize;
     for &x in &inputs {
         let len = if stack { 1 } else { cx.chunks(x).shape()[axis] };
@@ -208,11 +209,24 @@ pub(super) fn concatenate(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) 
                 in_bounds[axis] = (a - start, b - start);
             }
             parts.push(cx.region(x, &spans(&in_bounds)));
+            sources.push(x);
         }
         start += len;
     }
-    if parts.len() == 1 && !stack && cx.node(inputs[0]).meta.as_array().map(|m| m.dtype) == n.meta.as_array().map(|m| m.dtype) {
-        return Ok(parts.pop().expect("one part"));
+    if parts.len() == 1 && !stack {
+        // The block lies inside one input: that input's region, cast when the
+        // inputs' dtypes promote to another one.
+        let dtype = n.meta.as_array().map(|m| m.dtype);
+        let part = parts.pop().expect("one part");
+        if cx.node(sources[0]).meta.as_array().map(|m| m.dtype) == dtype {
+            return Ok(part);
+        }
+        let dtype = dtype.ok_or("concatenate of non-arrays")?;
+        return Ok(call(
+            "astype",
+            vec![part],
+            Arc::new(json!({ "dtype": dtype.name() }).as_object().expect("object").clone()),
+        ));
     }
     Ok(call(
         n.op.name,

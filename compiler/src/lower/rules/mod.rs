@@ -4,7 +4,9 @@
 mod elementwise;
 mod fallback;
 mod layout;
+mod linalg;
 mod matmul;
+mod overlap;
 mod reduction;
 mod sources;
 mod tasks;
@@ -19,7 +21,8 @@ use super::Lowerer;
 pub(super) fn lower_block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
     let op = cx.node(node).op;
     match (op.family, op.name) {
-        (Family::Source, "array" | "from_npy") => fallback::block(cx, node, index),
+        (Family::Source, "array") => fallback::block(cx, node, index),
+        (Family::Source, "from_npy") => sources::npy_block(cx, node, index),
         (Family::Source, "input") => sources::input_block(cx, node, index),
         (Family::Source, _) => sources::block(cx, node, index),
         (Family::Elementwise, _) => elementwise::block(cx, node, index),
@@ -33,6 +36,9 @@ pub(super) fn lower_block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) 
         (Family::Shape, "concatenate" | "stack") => layout::concatenate(cx, node, index),
         (Family::Shape, "tril" | "triu") => layout::tril_triu(cx, node, index),
         (Family::Linalg, "matmul" | "dot") => matmul::block(cx, node, index),
+        (Family::Linalg, "linalg.cholesky" | "linalg.solve_triangular") => linalg::block(cx, node, index),
+        (Family::Blockwise, "map_overlap") => overlap::block(cx, node, index),
+        (Family::Task, "item") if linalg::qr_input(cx, node).is_some() => linalg::qr_part_block(cx, node, index),
         (Family::Task, "from_delayed" | "item") => tasks::array_block(cx, node, index),
         _ => fallback::block(cx, node, index),
     }
@@ -41,6 +47,7 @@ pub(super) fn lower_block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) 
 /// The expression for the whole value of a node that is lowered as one task.
 pub(super) fn lower_value(cx: &mut Lowerer<'_>, node: NodeIdx) -> Result<TaskExpr, String> {
     match cx.node(node).op.family {
+        Family::Linalg if cx.node(node).op.name == "linalg.qr" => linalg::qr_value(cx, node),
         Family::Task => tasks::value(cx, node),
         _ => Ok(fallback::whole_call(cx, node)),
     }

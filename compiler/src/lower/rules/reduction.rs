@@ -1,10 +1,10 @@
 //! Reductions as trees (Dask's `split_every`): every input block along the reduced
-//! axes gives a partial result (`reduce.partial`), groups of `split_every`
-//! partials are combined (`reduce.combine`) level by level, and the last one is
-//! turned into the result block (`reduce.finalize`: means divide, `keepdims`
-//! applies). The kernels take `op` (the reduction's name) and `axis` (the reduced
-//! axes of the input, normalized); argmin/argmax partials also get the block's
-//! global `offset` and the input's `shape` so indices are global.
+//! axes gives a partial result (`<op>-partial`, reduced axes kept with length 1),
+//! groups of `split_every` partials are combined (`<op>-combine`, one list
+//! argument) level by level, and the last one is turned into the result block
+//! (`<op>-finalize`: means divide, `keepdims` applies). The kernels take `axis`
+//! (the reduced axes of the input, normalized); argmin/argmax partials also get
+//! the block's global `offset` and the input's `shape` so indices are global.
 
 use std::sync::Arc;
 
@@ -14,13 +14,6 @@ use tessera_ir::{TaskExpr, TaskKey};
 
 use crate::lower::Lowerer;
 use crate::lower::context::call;
-
-/// Kernel making the partial result of one input block.
-pub(crate) const PARTIAL: &str = "reduce.partial";
-/// Kernel combining a list of partial results into one.
-pub(crate) const COMBINE: &str = "reduce.combine";
-/// Kernel turning a partial result into the reduction's result block.
-pub(crate) const FINALIZE: &str = "reduce.finalize";
 
 /// The reduced axes of an input of `ndim` axes given the `axis` attribute.
 pub(crate) fn reduced_axes(axis: Option<&Json>, ndim: usize) -> Result<Vec<usize>, String> {
@@ -79,8 +72,13 @@ pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Res
         .collect();
     let total: usize = counts.iter().product();
     let mut base = Map::new();
-    base.insert("op".into(), json!(op));
-    base.insert("axis".into(), json!(axes));
+    if matches!(op, "argmin" | "argmax") {
+        // These take one axis (or null: the flattened array), as NumPy.
+        let axis = n.attrs.get("axis").and_then(Json::as_i64);
+        base.insert("axis".into(), json!(axis.map(|_| axes[0])));
+    } else {
+        base.insert("axis".into(), json!(axes));
+    }
     if let Some(ddof) = n.attrs.get("ddof") {
         base.insert("ddof".into(), ddof.clone());
     }
@@ -100,7 +98,7 @@ pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Res
         let kwargs = Arc::new(kwargs);
         let id = cx.helper(key, |cx| {
             let block = cx.block(input, &block_index);
-            call(PARTIAL, vec![TaskExpr::Ref(block)], kwargs)
+            call(&format!("{op}-partial"), vec![TaskExpr::Ref(block)], kwargs)
         });
         level.push(TaskExpr::Ref(id));
         for a in (0..ndim).rev() {
@@ -126,7 +124,7 @@ pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Res
             key_index.extend([depth, g]);
             let key = TaskKey::block(&format!("{name}-combine"), &key_index);
             let kwargs = combine_kwargs.clone();
-            let id = cx.helper(key, |_| call(COMBINE, vec![TaskExpr::List(group)], kwargs));
+            let id = cx.helper(key, |_| call(&format!("{op}-combine"), vec![TaskExpr::List(group)], kwargs));
             next.push(TaskExpr::Ref(id));
             g += 1;
         }
@@ -135,7 +133,7 @@ pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Res
     let mut finalize = base;
     finalize.insert("keepdims".into(), json!(keepdims));
     let partial = level.pop().ok_or("a reduction over no blocks")?;
-    Ok(call(FINALIZE, vec![partial], Arc::new(finalize)))
+    Ok(call(&format!("{op}-finalize"), vec![partial], Arc::new(finalize)))
 }
 
 #[cfg(test)]

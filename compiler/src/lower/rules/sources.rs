@@ -28,7 +28,7 @@ pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Res
         "block_shape".into(),
         json!(bounds.iter().map(|b| b.1 - b.0).collect::<Vec<_>>()),
     );
-    Ok(call(&format!("{}.block", n.op.name), vec![], Arc::new(kwargs)))
+    Ok(call(n.op.name, vec![], Arc::new(kwargs)))
 }
 
 /// A block of an `input` node: a view of the value bound to its name.
@@ -50,4 +50,22 @@ pub(super) fn input_block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) 
         .map(|&(lo, hi)| AxisSel::span(lo, hi))
         .collect();
     Ok(view(literal, &sels))
+}
+
+/// A block of a `from_npy` node: only that block's region is read from the file
+/// (the path resolved against the document's folder or the data root).
+pub(super) fn npy_block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+    let n = cx.node(node);
+    let rel = n
+        .attrs
+        .get("path")
+        .and_then(serde_json::Value::as_str)
+        .ok_or("from_npy needs a `path`")?;
+    let path = cx.options().files.resolve_data_path(rel)?;
+    let bounds = cx.block_bounds(node, index);
+    let mut kwargs = serde_json::Map::new();
+    kwargs.insert("path".into(), json!(path.to_string_lossy()));
+    kwargs.insert("start".into(), json!(bounds.iter().map(|b| b.0).collect::<Vec<_>>()));
+    kwargs.insert("stop".into(), json!(bounds.iter().map(|b| b.1).collect::<Vec<_>>()));
+    Ok(call("from_npy", vec![], Arc::new(kwargs)))
 }

@@ -1,0 +1,314 @@
+//! Source kernels for a block: `zeros ones full arange linspace eye`, with NumPy's values exactly.
+
+use serde_json::Value as Json;
+use tessera_ir::DType;
+
+use super::block::Block;
+use crate::kernels::KernelError;
+use crate::kernels::layout::cast::{Element, cast, from_vec};
+use crate::kernels::reduce::args::{self, Kwargs, err};
+use crate::value::{Array, Value};
+
+fn build<T: Element>(op: &str, block: &Block, data: Vec<T>) -> Result<Array, KernelError> {
+    from_vec(&block.shape, data).ok_or_else(|| err(op, "internal: block size mismatch"))
+}
+
+fn filled(op: &str, kwargs: &Kwargs, fill: &Json, default: DType) -> Result<Value, KernelError> {
+    let block = Block::parse(op, kwargs, None)?;
+    let dtype = args::dtype(op, kwargs, "dtype")?.unwrap_or(default);
+    let n = block.len();
+    let raw = match fill {
+        Json::Bool(b) => build(op, &block, vec![*b; n])?,
+        Json::Number(x) => match x.as_i64() {
+            Some(i) => build(op, &block, vec![i; n])?,
+            None => build(op, &block, vec![x.as_f64().unwrap_or(f64::NAN); n])?,
+        },
+        other => {
+            return Err(err(
+                op,
+                format!("`fill_value` must be a number or a boolean, got {other}"),
+            ));
+        }
+    };
+    Ok(Value::Array(cast(&raw, dtype)))
+}
+
+/// `zeros(shape, dtype=float64, offset?, block_shape?)`.
+pub(crate) fn zeros(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
+    args::arity("zeros", values, 0)?;
+    filled("zeros", kwargs, &Json::from(0), DType::Float64)
+}
+
+/// `ones(shape, dtype=float64, offset?, block_shape?)`.
+pub(crate) fn ones(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
+    args::arity("ones", values, 0)?;
+    filled("ones", kwargs, &Json::from(1), DType::Float64)
+}
+
+/// `full(shape, fill_value, dtype?)`: the dtype defaults to the fill value's
+/// (int → int64, float → float64, bool → bool), as NumPy.
+pub(crate) fn full(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
+    let op = "full";
+    args::arity(op, values, 0)?;
+    let fill = kwargs
+        .get("fill_value")
+        .ok_or_else(|| err(op, "missing attribute `fill_value`"))?;
+    let default = match fill {
+        Json::Bool(_) => DType::Bool,
+        Json::Number(n) if n.is_i64() => DType::Int64,
+        _ => DType::Float64,
+    };
+    filled(op, kwargs, fill, default)
+}
+
+fn is_int(kwargs: &Kwargs, key: &str) -> bool {
+    match kwargs.get(key) {
+        None | Some(Json::Null) => true,
+        Some(v) => v.is_i64(),
+    }
+}
+
+/// `arange(start=0, stop, step=1, dtype?, offset?, block_shape?)`: element i is
+/// `start + i*step` for integers; for floats NumPy's fill rule: element 1 is
+/// `start + step` and element i ≥ 2 is `start + i*delta`, `delta = (start + step) - start`.
+pub(crate) fn arange(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
+    let op = "arange";
+    args::arity(op, values, 0)?;
+    let all_int = ["start", "stop", "step"].iter().all(|k| is_int(kwargs, k));
+    let dtype = args::dtype(op, kwargs, "dtype")?.unwrap_or(if all_int {
+        DType::Int64
+    } else {
+        DType::Float64
+    });
+    if all_int && !dtype.is_float() {
+        let start = args::int(op, kwargs, "start")?.unwrap_or(0);
+        let stop = args::req_int(op, kwargs, "stop")?;
+        let step = args::int(op, kwargs, "step")?.unwrap_or(1);
+        if step == 0 {
+            return Err(err(op, "step must not be zero"));
+        }
+        let span = stop as i128 - start as i128;
+        let n = if (span > 0) == (step > 0) && span != 0 {
+            ((span.abs() + step.unsigned_abs() as i128 - 1) / step.unsigned_abs() as i128) as usize
+        } else {
+            0
+        };
+        let block = Block::parse(op, kwargs, Some(vec![n]))?;
+        let data: Vec<i64> = (block.offset[0]..block.offset[0] + block.shape[0])
+            .map(|i| start.wrapping_add((i as i64).wrapping_mul(step)))
+            .collect();
+        return Ok(Value::Array(cast(&build(op, &block, data)?, dtype)));
+    }
+    let start = args::float(op, kwargs, "start")?.unwrap_or(0.0);
+    let stop = args::req_float(op, kwargs, "stop")?;
+    let step = args::float(op, kwargs, "step")?.unwrap_or(1.0);
+    if step == 0.0 {
+        return Err(err(op, "step must not be zero"));
+    }
+    let len = ((stop - start) / step).ceil();
+    if len.is_nan() {
+        return Err(err(op, "arange: cannot compute length"));
+    }
+    let n = if len > 0.0 { len as usize } else { 0 };
+    let block = Block::parse(op, kwargs, Some(vec![n]))?;
+    let idx = block.offset[0]..block.offset[0] + block.shape[0];
+    let second = start + step;
+    let arr = if dtype == DType::Float32 {
+        let (s, b1) = (start as f32, second as f32);
+        let delta = b1 - s;
+        let data: Vec<f32> = idx
+            .map(|i| match i {
+                0 => s,
+                1 => b1,
+                i => s + i as f32 * delta,
+            })
+            .collect();
+        build(op, &block, data)?
+    } else {
+        let delta = second - start;
+        let data: Vec<f64> = idx
+            .map(|i| match i {
+                0 => start,
+                1 => second,
+                i => start + i as f64 * delta,
+            })
+            .collect();
+        build(op, &block, data)?
+    };
+    Ok(Value::Array(cast(&arr, dtype)))
+}
+
+/// `linspace(start, stop, num, endpoint=true, dtype=float64)`, NumPy 2's formula:
+/// `i*step + start` with `step = (stop - start)/div`, the last element exactly `stop`.
+pub(crate) fn linspace(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
+    let op = "linspace";
+    args::arity(op, values, 0)?;
+    let start = args::req_float(op, kwargs, "start")?;
+    let stop = args::req_float(op, kwargs, "stop")?;
+    let num = args::req_int(op, kwargs, "num")?;
+    let num = usize::try_from(num).map_err(|_| {
+        err(
+            op,
+            format!("number of samples, {num}, must be non-negative"),
+        )
+    })?;
+    let endpoint = args::boolean(op, kwargs, "endpoint", true)?;
+    let dtype = args::dtype(op, kwargs, "dtype")?.unwrap_or(DType::Float64);
+    let div = if endpoint { num.saturating_sub(1) } else { num };
+    let delta = stop - start;
+    let step = delta / div as f64;
+    let block = Block::parse(op, kwargs, Some(vec![num]))?;
+    let data: Vec<f64> = (block.offset[0]..block.offset[0] + block.shape[0])
+        .map(|i| {
+            if endpoint && num > 1 && i == num - 1 {
+                stop
+            } else if div == 0 {
+                i as f64 * delta + start
+            } else if step == 0.0 {
+                (i as f64 / div as f64) * delta + start
+            } else {
+                i as f64 * step + start
+            }
+        })
+        .collect();
+    Ok(Value::Array(cast(&build(op, &block, data)?, dtype)))
+}
+
+/// `eye(N, M=N, k=0, dtype=float64, offset?, block_shape?)`.
+pub(crate) fn eye(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
+    let op = "eye";
+    args::arity(op, values, 0)?;
+    let n = args::req_int(op, kwargs, "N")?;
+    let m = args::int(op, kwargs, "M")?.unwrap_or(n);
+    if n < 0 || m < 0 {
+        return Err(err(
+            op,
+            format!("negative dimensions are not allowed: N={n}, M={m}"),
+        ));
+    }
+    let k = args::int(op, kwargs, "k")?.unwrap_or(0);
+    let dtype = args::dtype(op, kwargs, "dtype")?.unwrap_or(DType::Float64);
+    let block = Block::parse(op, kwargs, Some(vec![n as usize, m as usize]))?;
+    let mut data = Vec::with_capacity(block.len());
+    block.for_each(|pos, _| data.push(pos[1] as i64 - pos[0] as i64 == k));
+    Ok(Value::Array(cast(&build(op, &block, data)?, dtype)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn kw(v: serde_json::Value) -> Kwargs {
+        v.as_object().cloned().unwrap()
+    }
+
+    fn f64s(v: Value) -> Vec<f64> {
+        let Value::Array(Array::F64(a)) = v else {
+            panic!("{v:?}")
+        };
+        a.iter().copied().collect()
+    }
+
+    #[test]
+    fn zeros_ones_full_dtypes_and_blocks() {
+        let Value::Array(z) = zeros(
+            &[],
+            &kw(json!({"shape": [2, 3], "offset": [1, 0], "block_shape": [1, 3]})),
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!((z.shape(), z.dtype()), (&[1usize, 3][..], DType::Float64));
+        let Value::Array(o) = ones(&[], &kw(json!({"shape": [2], "dtype": "int32"}))).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(o, from_vec(&[2], vec![1i32, 1]).unwrap());
+        let Value::Array(f) = full(&[], &kw(json!({"shape": [2], "fill_value": 7}))).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(f, from_vec(&[2], vec![7i64, 7]).unwrap());
+        let Value::Array(b) = full(&[], &kw(json!({"shape": [1], "fill_value": true}))).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(b.dtype(), DType::Bool);
+        assert!(full(&[], &kw(json!({"shape": [1], "fill_value": "x"}))).is_err());
+    }
+
+    #[test]
+    fn arange_matches_numpy() {
+        let Value::Array(a) =
+            arange(&[], &kw(json!({"start": 3, "stop": -4, "step": -3}))).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(a, from_vec(&[3], vec![3i64, 0, -3]).unwrap());
+        // np.arange(0.1, 1.0, 0.1): element 1 is 0.1 + 0.1, element i is 0.1 + i*0.1.
+        let v = f64s(arange(&[], &kw(json!({"start": 0.1, "stop": 1.0, "step": 0.1}))).unwrap());
+        assert_eq!(v.len(), 9);
+        assert_eq!(v[2], 0.1 + 2.0 * 0.1);
+        // Checked against NumPy 2.4: np.arange(0.1, 1.0, 0.1)[[2, 8]] == [0.30000000000000004, 0.9].
+        assert_eq!(v[2], 0.30000000000000004);
+        assert_eq!(v[8], 0.9);
+        let blk = f64s(arange(&[], &kw(json!({"start": 0.1, "stop": 1.0, "step": 0.1, "offset": [5], "block_shape": [3]}))).unwrap());
+        assert_eq!(blk, v[5..8].to_vec());
+        let Value::Array(e) = arange(&[], &kw(json!({"stop": 0}))).unwrap() else {
+            panic!()
+        };
+        assert_eq!(e.shape(), &[0]);
+        assert!(arange(&[], &kw(json!({"stop": 3, "step": 0}))).is_err());
+    }
+
+    #[test]
+    fn linspace_matches_numpy() {
+        let v = f64s(linspace(&[], &kw(json!({"start": 0, "stop": 1, "num": 5}))).unwrap());
+        assert_eq!(v, vec![0.0, 0.25, 0.5, 0.75, 1.0]);
+        let v = f64s(
+            linspace(
+                &[],
+                &kw(json!({"start": 0, "stop": 1, "num": 4, "endpoint": false})),
+            )
+            .unwrap(),
+        );
+        assert_eq!(v, vec![0.0, 0.25, 0.5, 0.75]);
+        // np.linspace(0.1, 0.7, 7)[3] == 0.4 (3*0.1 + 0.1 = 0.4 exactly in doubles), last = stop.
+        let v = f64s(linspace(&[], &kw(json!({"start": 0.1, "stop": 0.7, "num": 7}))).unwrap());
+        assert_eq!(v[6], 0.7);
+        assert_eq!(v[3], 3.0 * ((0.7 - 0.1) / 6.0) + 0.1);
+        let one = f64s(linspace(&[], &kw(json!({"start": 2, "stop": 5, "num": 1}))).unwrap());
+        assert_eq!(one, vec![2.0]);
+        let blk = f64s(
+            linspace(
+                &[],
+                &kw(json!({"start": 0, "stop": 1, "num": 5, "offset": [3], "block_shape": [2]})),
+            )
+            .unwrap(),
+        );
+        assert_eq!(blk, vec![0.75, 1.0]);
+    }
+
+    #[test]
+    fn eye_blocks_and_k() {
+        let Value::Array(e) =
+            eye(&[], &kw(json!({"N": 3, "M": 4, "k": 1, "dtype": "int64"}))).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            e,
+            from_vec(&[3, 4], vec![0i64, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]).unwrap()
+        );
+        let b = f64s(
+            eye(
+                &[],
+                &kw(json!({"N": 4, "offset": [2, 2], "block_shape": [2, 2]})),
+            )
+            .unwrap(),
+        );
+        assert_eq!(b, vec![1.0, 0.0, 0.0, 1.0]);
+        assert!(eye(&[], &kw(json!({"N": -1}))).is_err());
+    }
+}

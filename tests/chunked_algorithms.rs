@@ -1,0 +1,386 @@
+//! Chunked algorithms end to end against NumPy / SciPy: the blocked Cholesky,
+//! triangular solves, solve and inverse, TSQR and `map_overlap` with `correlate` in
+//! every boundary mode, on irregular chunks, single tiles, 1-wide tiles and 3-d
+//! arrays; failures (not positive definite, singular) name the failing task.
+//!
+//! Fixtures: `compiler/tests/fixtures/linalg_overlap/`, made by
+//! `compiler/tests/fixtures/gen_linalg_overlap.py`.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use ndarray::ArrayD;
+use ndarray_npy::ReadNpyExt;
+use serde_json::{Value as Json, json};
+use tessera::compiler::LowerOptions;
+use tessera::compute::{ComputeOptions, compute_graph};
+use tessera::ir::{InferContext, parse_and_validate};
+use tessera::runtime::{Array, Value};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("compiler/tests/fixtures/linalg_overlap")
+}
+
+fn npy(name: &str) -> ArrayD<f64> {
+    let path = fixtures().join(format!("{name}.npy"));
+    let file = File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    match ArrayD::<f64>::read_npy(file) {
+        Ok(a) => a,
+        Err(_) => ArrayD::<i64>::read_npy(File::open(&path).unwrap())
+            .expect("float64 or int64 fixture")
+            .mapv(|v| v as f64),
+    }
+}
+
+fn load(name: &str, chunks: Json) -> Json {
+    json!({"op": "from_npy", "path": format!("{name}.npy"), "chunks": chunks})
+}
+
+/// Computes the outputs of a document (node map and outputs) with the threads
+/// executor (2 workers) and the sync one; both must agree.
+fn compute_with(
+    nodes: Json,
+    outputs: &[&str],
+    split_every: usize,
+    whole: bool,
+) -> Result<Vec<Value>, String> {
+    let doc = json!({"tessera": 1, "nodes": nodes, "outputs": outputs});
+    let context = InferContext {
+        base_dir: Some(fixtures()),
+        data_root: None,
+    };
+    let graph = parse_and_validate(&doc.to_string(), &context).map_err(|e| e.to_string())?;
+    let mut results = Vec::new();
+    for executor in ["threads", "sync"] {
+        let options = ComputeOptions {
+            executor: executor.into(),
+            threads: Some(2),
+            lower: LowerOptions {
+                split_every,
+                whole_arrays: whole,
+                ..LowerOptions::default()
+            },
+            ..ComputeOptions::default()
+        };
+        let out = compute_graph(&graph, &options).map_err(|e| e.to_string())?;
+        results.push(out.outputs.into_iter().map(|(_, v)| v).collect::<Vec<_>>());
+    }
+    let sync = results.pop().expect("two runs");
+    let threads = results.pop().expect("two runs");
+    assert_eq!(threads, sync, "threads and sync executors disagree");
+    Ok(threads)
+}
+
+fn compute(nodes: Json, outputs: &[&str]) -> Result<Vec<Value>, String> {
+    compute_with(nodes, outputs, 8, false)
+}
+
+fn as_f64(v: &Value) -> ArrayD<f64> {
+    match v {
+        Value::Array(Array::F64(a)) => a.to_owned(),
+        Value::Array(Array::I64(a)) => a.mapv(|x| x as f64),
+        other => panic!("expected a float64 or int64 array, got {other:?}"),
+    }
+}
+
+/// Largest |got - want| relative to the largest |want|.
+fn rel_err(got: &ArrayD<f64>, want: &ArrayD<f64>) -> f64 {
+    assert_eq!(got.shape(), want.shape(), "shapes differ");
+    let scale = want.iter().fold(0.0f64, |m, x| m.max(x.abs())).max(1e-300);
+    got.iter()
+        .zip(want.iter())
+        .fold(0.0f64, |m, (g, w)| m.max((g - w).abs()))
+        / scale
+}
+
+fn assert_close(got: &Value, want: &str, tol: f64, what: &str) {
+    let (g, w) = (as_f64(got), npy(want));
+    let e = rel_err(&g, &w);
+    assert!(
+        e <= tol,
+        "{what}: relative error {e:e} against {want} (tolerance {tol:e})"
+    );
+}
+
+// ---------------------------------------------------------------- Cholesky
+
+#[test]
+fn cholesky_matches_numpy_on_every_tiling() {
+    let tilings = [
+        json!(4),                            // 3 x 3 square tiles
+        json!([[5, 7], [4, 8]]),             // rows and columns cut differently: tiles 4, 1, 7
+        json!([[2, 3, 1, 6], [2, 3, 1, 6]]), // irregular
+        json!(12),                           // a single tile
+        json!(1),                            // 1-wide tiles
+    ];
+    for chunks in tilings {
+        for whole in [false, true] {
+            let nodes = json!({"a": load("spd", chunks.clone()), "l": {"op": "linalg.cholesky", "args": ["a"]}});
+            let out = compute_with(nodes, &["l"], 8, whole).unwrap();
+            // NumPy's LAPACK and the tile algorithm sum in different orders.
+            assert_close(
+                &out[0],
+                "spd_cholesky",
+                1e-12,
+                &format!("chunks {chunks}, whole {whole}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn cholesky_of_a_matrix_that_is_not_positive_definite_names_the_tile() {
+    let nodes =
+        json!({"a": load("not_spd", json!(6)), "l": {"op": "linalg.cholesky", "args": ["a"]}});
+    let e = compute(nodes, &["l"]).unwrap_err();
+    assert!(e.contains("not positive definite"), "{e}");
+    // Tile (0, 0) is fine; the failure is tile (1, 1), named by its task key.
+    assert!(e.contains("potrf") && e.contains(",1,1]"), "{e}");
+}
+
+// ---------------------------------------------------------------- triangular solves
+
+#[test]
+fn solve_triangular_matches_scipy_lower_and_upper_vector_and_matrix() {
+    let a_chunks = json!([[5, 4, 3], [3, 9]]);
+    for (tri, lower) in [("tri_lower", true), ("tri_upper", false)] {
+        for (b, b_chunks) in [
+            ("b_vec", json!([[6, 6]])),
+            ("b_mat", json!([[2, 10], [2, 1]])),
+        ] {
+            let nodes = json!({"a": load(tri, a_chunks.clone()), "b": load(b, b_chunks),
+                "x": {"op": "linalg.solve_triangular", "args": ["a", "b"], "lower": lower}});
+            let want = format!(
+                "solve_{}_{}",
+                if lower { "lower" } else { "upper" },
+                if b == "b_vec" { "vec" } else { "mat" }
+            );
+            for whole in [false, true] {
+                let out = compute_with(nodes.clone(), &["x"], 8, whole).unwrap();
+                assert_close(&out[0], &want, 1e-11, &format!("{want}, whole {whole}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn singular_triangular_matrices_fail() {
+    let nodes = json!({"a": load("tri_singular", json!(4)), "b": load("b_vec", json!(4)),
+        "x": {"op": "linalg.solve_triangular", "args": ["a", "b"], "lower": true}});
+    let e = compute(nodes, &["x"]).unwrap_err();
+    assert!(e.contains("singular"), "{e}");
+}
+
+// ---------------------------------------------------------------- solve and inv
+
+#[test]
+fn solve_and_inv_match_numpy_and_refuse_singular_matrices() {
+    let nodes = json!({"a": load("general", json!([[5, 7], [3, 9]])), "b": load("b_mat", json!([[4, 8], [3]])),
+        "x": {"op": "linalg.solve", "args": ["a", "b"]},
+        "i": {"op": "linalg.inv", "args": ["a"]}});
+    let out = compute(nodes, &["x", "i"]).unwrap();
+    assert_close(&out[0], "solve_general_mat", 1e-10, "solve");
+    assert_close(&out[1], "inv_general", 1e-10, "inv");
+    let nodes = json!({"a": load("singular", json!(4)), "i": {"op": "linalg.inv", "args": ["a"]}});
+    let e = compute(nodes, &["i"]).unwrap_err();
+    assert!(e.contains("singular"), "{e}");
+    let nodes = json!({"a": load("singular", json!(4)), "b": load("b_vec", json!(4)),
+        "x": {"op": "linalg.solve", "args": ["a", "b"]}});
+    assert!(compute(nodes, &["x"]).unwrap_err().contains("singular"));
+}
+
+// ---------------------------------------------------------------- TSQR
+
+fn matmul(a: &ArrayD<f64>, b: &ArrayD<f64>) -> ArrayD<f64> {
+    let (m, k, n) = (a.shape()[0], a.shape()[1], b.shape()[1]);
+    ArrayD::from_shape_fn(ndarray::IxDyn(&[m, n]), |ix| {
+        (0..k).map(|p| a[[ix[0], p]] * b[[p, ix[1]]]).sum()
+    })
+}
+
+fn transpose(a: &ArrayD<f64>) -> ArrayD<f64> {
+    a.t().to_owned()
+}
+
+#[test]
+fn tsqr_matches_numpy_up_to_signs() {
+    let tall = npy("tall");
+    let (q_np, r_np) = (npy("tall_q"), npy("tall_r"));
+    // One row block (no tree), row blocks with a one-level tree, and split_every 2
+    // with irregular row blocks (a three-level tree); columns chunked too.
+    let cases = [
+        (json!([[40], [5]]), 8),
+        (json!([[10, 10, 10, 10], [2, 3]]), 8),
+        (json!([[7, 9, 4, 10, 2, 8], [5]]), 2),
+        (json!([[5, 3, 5, 6, 5, 5, 5, 6], [1, 4]]), 3),
+    ];
+    for (chunks, split_every) in cases {
+        let nodes = json!({"a": load("tall", chunks.clone()), "qr": {"op": "linalg.qr", "args": ["a"]},
+            "q": {"op": "item", "args": ["qr"], "index": 0},
+            "r": {"op": "item", "args": ["qr"], "index": 1}});
+        let out = compute_with(nodes, &["q", "r"], split_every, false).unwrap();
+        let (q, r) = (as_f64(&out[0]), as_f64(&out[1]));
+        assert_eq!(
+            (q.shape(), r.shape()),
+            (&[40usize, 5][..], &[5usize, 5][..])
+        );
+        let what = format!("chunks {chunks}, split_every {split_every}");
+        assert!(
+            rel_err(&matmul(&q, &r), &tall) < 1e-12,
+            "{what}: q @ r != a"
+        );
+        let eye = ArrayD::from_shape_fn(ndarray::IxDyn(&[5, 5]), |ix| {
+            f64::from(u8::from(ix[0] == ix[1]))
+        });
+        assert!(
+            rel_err(&matmul(&transpose(&q), &q), &eye) < 1e-12,
+            "{what}: q not orthonormal"
+        );
+        for i in 0..5 {
+            assert!(r[[i, i]].abs() > 0.0, "{what}");
+            for j in 0..i {
+                assert_eq!(r[[i, j]], 0.0, "{what}: r not upper triangular");
+            }
+            // QR is unique up to the sign of each row of r (column of q).
+            let s = (r[[i, i]] * r_np[[i, i]]).signum();
+            for j in 0..5 {
+                assert!(
+                    (r[[i, j]] * s - r_np[[i, j]]).abs() < 1e-10,
+                    "{what}: r[{i}, {j}]"
+                );
+            }
+            for row in 0..40 {
+                assert!(
+                    (q[[row, i]] * s - q_np[[row, i]]).abs() < 1e-10,
+                    "{what}: q[{row}, {i}]"
+                );
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- map_overlap
+
+fn correlate_nodes(x: &str, chunks: Json, weights: &str, depth: Json, boundary: Json) -> Json {
+    let w = npy(weights);
+    let w_json: Json = serde_json::from_str(&nested(&w)).unwrap();
+    json!({"x": load(x, chunks),
+        "y": {"op": "map_overlap", "args": ["x"], "fn": "correlate", "weights": w_json,
+              "depth": depth, "boundary": boundary}})
+}
+
+/// A small array as nested JSON lists text.
+fn nested(a: &ArrayD<f64>) -> String {
+    fn go(a: ndarray::ArrayViewD<'_, f64>, out: &mut String) {
+        if a.ndim() == 0 {
+            out.push_str(&format!("{:?}", a[[]]));
+            return;
+        }
+        out.push('[');
+        for (i, sub) in a.outer_iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            go(sub, out);
+        }
+        out.push(']');
+    }
+    let mut s = String::new();
+    go(a.view(), &mut s);
+    s
+}
+
+#[test]
+fn correlate_matches_scipy_in_every_boundary_mode() {
+    let chunks = json!([[4, 4, 5], [3, 3, 5]]);
+    let cases = [
+        (json!("reflect"), "corr_reflect"),
+        (json!("periodic"), "corr_wrap"),
+        (json!("nearest"), "corr_nearest"),
+        (json!(1.5), "corr_constant"),
+        // No ghost cells at the edges: correlate's own default (reflect) there.
+        (json!("none"), "corr_reflect"),
+        (json!({"0": "nearest", "1": "nearest"}), "corr_nearest"),
+    ];
+    for (boundary, want) in cases {
+        for depth in [json!(1), json!([2, 1]), json!({"0": 1, "1": 3})] {
+            let nodes =
+                correlate_nodes("x2", chunks.clone(), "w3", depth.clone(), boundary.clone());
+            let out = compute(nodes, &["y"]).unwrap();
+            assert_close(
+                &out[0],
+                want,
+                1e-14,
+                &format!("boundary {boundary}, depth {depth}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn correlate_on_small_blocks_wide_and_even_weights() {
+    // Blocks of 1 and 2 with depth 2: regions span several neighbours.
+    let nodes = correlate_nodes(
+        "x2",
+        json!([[1, 1, 2, 3, 6], [2, 9]]),
+        "w5",
+        json!(2),
+        json!("reflect"),
+    );
+    assert_close(
+        &compute(nodes, &["y"]).unwrap()[0],
+        "corr5_reflect",
+        1e-14,
+        "w5",
+    );
+    // 1-wide blocks everywhere, periodic, even-sized weights (origin as scipy).
+    let nodes = correlate_nodes("x2", json!(1), "w24", json!([1, 2]), json!("periodic"));
+    assert_close(
+        &compute(nodes, &["y"]).unwrap()[0],
+        "corr24_wrap",
+        1e-14,
+        "w24",
+    );
+    // The W8 stencil: 3x3 mean, reflect.
+    let nodes = correlate_nodes("x2", json!(5), "w3", json!(1), json!("reflect"));
+    let mut nodes = nodes;
+    nodes["y"]["weights"] = json!([[1.0 / 9.0; 3]; 3]);
+    assert_close(
+        &compute(nodes, &["y"]).unwrap()[0],
+        "corr_mean_reflect",
+        1e-14,
+        "mean",
+    );
+}
+
+#[test]
+fn correlate_in_three_dimensions() {
+    for (boundary, want) in [("reflect", "corr3d_reflect"), ("nearest", "corr3d_nearest")] {
+        for chunks in [
+            json!([[3, 4], [2, 2, 2], [5]]),
+            json!(2),
+            json!([[7], [6], [5]]),
+        ] {
+            let nodes = correlate_nodes("x3", chunks.clone(), "w333", json!(1), json!(boundary));
+            let out = compute(nodes, &["y"]).unwrap();
+            assert_close(
+                &out[0],
+                want,
+                1e-14,
+                &format!("{boundary}, chunks {chunks}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn correlate_of_integers_is_exact() {
+    let nodes = json!({"x": load("xi", json!(3)),
+        "y": {"op": "map_overlap", "args": ["x"], "fn": "correlate",
+              "weights": [[0, 1, 0], [1, -4, 1], [0, 1, 0]], "depth": 1, "boundary": "nearest"}});
+    let out = compute(nodes, &["y"]).unwrap();
+    let Value::Array(Array::I64(y)) = &out[0] else {
+        panic!("int64 stays int64: {:?}", out[0])
+    };
+    assert_eq!(y.mapv(|v| v as f64), npy("corr_int_nearest"));
+}
