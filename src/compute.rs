@@ -76,14 +76,18 @@ pub enum ComputeError {
 }
 
 /// Lowers and runs the outputs of a validated graph.
-pub fn compute_graph(graph: &ValidGraph, options: &ComputeOptions<'_>) -> Result<Computed, ComputeError> {
-    let policy: Box<dyn Policy> = tessera_runtime::policy::by_name(&options.policy).ok_or_else(|| {
-        ComputeError::Options(format!(
-            "unknown policy {:?}; choose one of {}",
-            options.policy,
-            tessera_runtime::policy::POLICY_NAMES.join(", ")
-        ))
-    })?;
+pub fn compute_graph(
+    graph: &ValidGraph,
+    options: &ComputeOptions<'_>,
+) -> Result<Computed, ComputeError> {
+    let policy: Box<dyn Policy> =
+        tessera_runtime::policy::by_name(&options.policy).ok_or_else(|| {
+            ComputeError::Options(format!(
+                "unknown policy {:?}; choose one of {}",
+                options.policy,
+                tessera_runtime::policy::POLICY_NAMES.join(", ")
+            ))
+        })?;
     let workers = options.threads.unwrap_or(0);
     let executor = executor::by_name(&options.executor, workers).ok_or_else(|| {
         ComputeError::Options(format!(

@@ -16,8 +16,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 pub use array::{
-    Array, ArrayError, Axis, Bindings, Boundary, Chunking, DType, Element, Ellipsis, NewAxis, TensorAxes,
-    compute_many, compute_many_with, concatenate, linalg, random, stack, task_graph, to_document, where_,
+    Array, ArrayError, Axis, Bindings, Boundary, Chunking, DType, Element, Ellipsis, NewAxis,
+    TensorAxes, compute_many, compute_many_with, concatenate, linalg, random, stack, task_graph,
+    to_document, where_,
 };
 pub use output::{OutputError, file_stem, write_outputs};
 pub use tessera_compiler as compiler;
@@ -25,7 +26,10 @@ pub use tessera_ir as ir;
 pub use tessera_runtime as runtime;
 
 /// Validates a document; on success, a one-line summary (node and output counts).
-pub fn validate_source(source: &source::Source, data_root: Option<PathBuf>) -> Result<String, ir::Faults> {
+pub fn validate_source(
+    source: &source::Source,
+    data_root: Option<PathBuf>,
+) -> Result<String, ir::Faults> {
     let ctx = run::infer_context(source, data_root);
     let graph = ir::parse_and_validate(source.text(), &ctx)?;
     Ok(format!(
@@ -56,7 +60,10 @@ pub fn ops_listing() -> String {
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "== Registered functions (for `call` and dask-dialect tasks)");
+    let _ = writeln!(
+        out,
+        "== Registered functions (for `call` and dask-dialect tasks)"
+    );
     for f in registry::default_registry().list() {
         let _ = writeln!(out, "  {:<60} {}", f.signature, f.doc);
     }

@@ -19,8 +19,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check a graph document; exit 0 when valid, 2 with every fault found.
-    #[command(after_help = "Examples:\n  tessera validate ir-spec/examples/lazy-slice.json\n  \
-        cat graph.json | tessera validate -")]
+    #[command(
+        after_help = "Examples:\n  tessera validate ir-spec/examples/lazy-slice.json\n  \
+        cat graph.json | tessera validate -"
+    )]
     Validate {
         /// The graph document (`-` reads standard input).
         file: String,

@@ -55,7 +55,11 @@ pub fn write_outputs(dir: &Path, outputs: &[(String, Value)]) -> Result<Vec<Path
     let mut renamed = 0;
     let result = (|| {
         for (id, value) in outputs {
-            let ext = if matches!(value, Value::Array(_)) { "npy" } else { "json" };
+            let ext = if matches!(value, Value::Array(_)) {
+                "npy"
+            } else {
+                "json"
+            };
             let final_path = dir.join(format!("{}.{ext}", file_stem(id)));
             let tmp_path = dir.join(format!(
                 ".{}.{ext}.tmp-{}",
@@ -133,7 +137,10 @@ mod tests {
             ("n".to_string(), Value::Int(7)),
         ];
         let paths = write_outputs(dir.path(), &outputs).unwrap();
-        assert_eq!(paths, vec![dir.path().join("a.npy"), dir.path().join("n.json")]);
+        assert_eq!(
+            paths,
+            vec![dir.path().join("a.npy"), dir.path().join("n.json")]
+        );
         let back = ArrayD::<f64>::read_npy(fs::File::open(&paths[0]).unwrap()).unwrap();
         assert_eq!(back, a);
         assert_eq!(fs::read_to_string(&paths[1]).unwrap(), "7\n");

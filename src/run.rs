@@ -204,7 +204,8 @@ impl Progress {
     fn new(enabled: bool) -> Progress {
         let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-            if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} tasks {elapsed}") {
+            if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} tasks {elapsed}")
+            {
                 bar.set_style(style);
             }
             bar

@@ -59,7 +59,11 @@ impl Source {
     }
 
     /// A document given as text, with relative paths resolved against `base_dir`.
-    pub fn from_text(name: impl Into<String>, text: impl Into<String>, base_dir: PathBuf) -> Source {
+    pub fn from_text(
+        name: impl Into<String>,
+        text: impl Into<String>,
+        base_dir: PathBuf,
+    ) -> Source {
         Source {
             name: name.into(),
             text: text.into(),

@@ -4,7 +4,8 @@
 //! arrays; failures (not positive definite, singular) name the failing task.
 //!
 //! Fixtures: `compiler/tests/fixtures/linalg_overlap/`, made by
-//! `compiler/tests/fixtures/gen_linalg_overlap.py`.
+//! `compiler/tests/fixtures/gen_linalg_overlap.py`; inputs are given inline as
+//! `array` nodes.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -32,8 +33,18 @@ fn npy(name: &str) -> ArrayD<f64> {
     }
 }
 
+/// A fixture as an `array` node (its data inline) with the given chunks.
 fn load(name: &str, chunks: Json) -> Json {
-    json!({"op": "from_npy", "path": format!("{name}.npy"), "chunks": chunks})
+    let path = fixtures().join(format!("{name}.npy"));
+    let is_int = ArrayD::<i64>::read_npy(File::open(&path).expect("fixture")).is_ok();
+    let data = npy(name);
+    let mut text = nested(&data);
+    if is_int {
+        text = text.replace(".0", "");
+    }
+    let data: Json = serde_json::from_str(&text).expect("nested list");
+    let dtype = if is_int { "int64" } else { "float64" };
+    json!({"op": "array", "data": data, "dtype": dtype, "chunks": chunks})
 }
 
 /// Computes the outputs of a document (node map and outputs) with the threads
@@ -344,7 +355,7 @@ fn correlate_on_small_blocks_wide_and_even_weights() {
     // The W8 stencil: 3x3 mean, reflect.
     let nodes = correlate_nodes("x2", json!(5), "w3", json!(1), json!("reflect"));
     let mut nodes = nodes;
-    nodes["y"]["weights"] = json!([[1.0 / 9.0; 3]; 3]);
+    nodes["y"]["weights"] = json!(vec![vec![1.0 / 9.0; 3]; 3]);
     assert_close(
         &compute(nodes, &["y"]).unwrap()[0],
         "corr_mean_reflect",

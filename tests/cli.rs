@@ -86,10 +86,21 @@ fn run_writes_npy_and_json_outputs_and_stats() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(out.join("s.npy").exists() && out.join("x.npy").exists());
-    assert_eq!(std::fs::read_to_string(out.join("n.json")).unwrap().trim(), "5");
+    assert_eq!(
+        std::fs::read_to_string(out.join("n.json")).unwrap().trim(),
+        "5"
+    );
     let stats: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(stats).unwrap()).unwrap();
-    for field in ["total_s", "parse_s", "optimize_s", "lower_s", "execute_s", "tasks", "peak_bytes"] {
+    for field in [
+        "total_s",
+        "parse_s",
+        "optimize_s",
+        "lower_s",
+        "execute_s",
+        "tasks",
+        "peak_bytes",
+    ] {
         assert!(stats.get(field).is_some(), "stats lacks {field}: {stats}");
     }
     assert!(stats["tasks"].as_u64().unwrap() >= 3);
@@ -138,8 +149,16 @@ fn dask_dialect_tuple_keys_become_file_names() {
     let out = dir.path().join("out");
     let o = tessera(&["run", &graph, "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(out.join("z.json")).unwrap().trim(), "12");
-    assert_eq!(std::fs::read_to_string(out.join("__x__0_.json")).unwrap().trim(), "1");
+    assert_eq!(
+        std::fs::read_to_string(out.join("z.json")).unwrap().trim(),
+        "12"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("__x__0_.json"))
+            .unwrap()
+            .trim(),
+        "1"
+    );
 }
 
 #[test]
@@ -147,7 +166,14 @@ fn ops_lists_every_op_and_the_builtins() {
     let o = tessera(&["ops"]);
     assert!(o.status.success());
     let text = String::from_utf8_lossy(&o.stdout);
-    for name in ["linalg.cholesky", "map_overlap", "getitem", "random.normal", "floordiv", "inc"] {
+    for name in [
+        "linalg.cholesky",
+        "map_overlap",
+        "getitem",
+        "random.normal",
+        "floordiv",
+        "inc",
+    ] {
         assert!(text.contains(name), "ops lacks {name}");
     }
 }

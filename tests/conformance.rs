@@ -55,10 +55,18 @@ fn compare(got: &Value, expected: &Array, rtol: f64) -> Option<String> {
         return Some(format!("expected an array, got a {}", got.type_name()));
     };
     if got.dtype() != expected.dtype() {
-        return Some(format!("dtype {} instead of {}", got.dtype(), expected.dtype()));
+        return Some(format!(
+            "dtype {} instead of {}",
+            got.dtype(),
+            expected.dtype()
+        ));
     }
     if got.shape() != expected.shape() {
-        return Some(format!("shape {:?} instead of {:?}", got.shape(), expected.shape()));
+        return Some(format!(
+            "shape {:?} instead of {:?}",
+            got.shape(),
+            expected.shape()
+        ));
     }
     let (g, e) = (as_f64(got), as_f64(expected));
     for (i, (&g, &e)) in g.iter().zip(&e).enumerate() {

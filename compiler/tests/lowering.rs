@@ -64,7 +64,10 @@ fn keys_are_deterministic_and_dask_like() {
     let blocks = one.output_blocks[0].as_ref().unwrap();
     assert_eq!(blocks.len(), 4);
     let key = blocks[&vec![1, 0]].to_string();
-    assert!(key.starts_with("[\"negative-") && key.ends_with("\",1,0]"), "{key}");
+    assert!(
+        key.starts_with("[\"negative-") && key.ends_with("\",1,0]"),
+        "{key}"
+    );
 }
 
 #[test]
@@ -94,7 +97,11 @@ fn mismatched_chunks_are_cut_into_regions() {
         }
     }
     // a = [3, 3] is cut in blocks 0 and 1; b = [2, 4] in blocks 1 and 2.
-    assert_eq!(nested.iter().filter(|f| *f == "getitem").count(), 4, "{nested:?}");
+    assert_eq!(
+        nested.iter().filter(|f| *f == "getitem").count(),
+        4,
+        "{nested:?}"
+    );
 }
 
 #[test]
@@ -102,7 +109,10 @@ fn whole_array_mode_makes_one_block_per_node() {
     let g = valid(json!({"tessera": 1, "nodes": {
         "a": {"op": "ones", "shape": [100, 100], "chunks": 10},
         "b": {"op": "sin", "args": ["a"]}}, "outputs": ["b"]}));
-    let options = LowerOptions { whole_arrays: true, ..LowerOptions::default() };
+    let options = LowerOptions {
+        whole_arrays: true,
+        ..LowerOptions::default()
+    };
     let lowered = lower(&g, &options).unwrap();
     assert_eq!(funcs(&lowered.graph), vec!["ones", "sin"]);
 }
@@ -112,7 +122,14 @@ fn a_tree_reduction_combines_in_groups() {
     let g = valid(json!({"tessera": 1, "nodes": {
         "a": {"op": "ones", "shape": [100], "chunks": 10},
         "s": {"op": "sum", "args": ["a"]}}, "outputs": ["s"]}));
-    let lowered = lower(&g, &LowerOptions { split_every: 4, ..LowerOptions::default() }).unwrap();
+    let lowered = lower(
+        &g,
+        &LowerOptions {
+            split_every: 4,
+            ..LowerOptions::default()
+        },
+    )
+    .unwrap();
     let f = funcs(&lowered.graph);
     assert_eq!(f.iter().filter(|f| *f == "sum-partial").count(), 10);
     // 10 partials -> 3 combines -> 1 combine -> finalize

@@ -660,7 +660,9 @@ mod tests {
                 .to_string()
                 .starts_with("task bad: bad literal")
         );
-        assert!(Plan::new(&g, &[obj], &r).is_err());
+        // A JSON object literal is kept as a dict value.
+        let plan = Plan::new(&g, &[obj], &r).unwrap();
+        assert_eq!(eval_all(&plan)[0].to_json(), serde_json::json!({"a": 1}));
     }
 
     #[test]

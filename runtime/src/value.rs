@@ -146,6 +146,8 @@ pub enum Value {
     Tuple(Arc<[Value]>),
     /// An array (a 0-d array for a full reduction).
     Array(Array),
+    /// A JSON object given as a literal (`{"lit": {...}}`), kept as data.
+    Dict(Arc<serde_json::Map<String, serde_json::Value>>),
 }
 
 impl Value {
@@ -160,6 +162,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Tuple(_) => "tuple",
             Value::Array(_) => "array",
+            Value::Dict(_) => "dict",
         }
     }
 
@@ -197,9 +200,7 @@ impl Value {
                     .collect::<Result<Vec<_>, _>>()?
                     .into(),
             ),
-            serde_json::Value::Object(_) => {
-                return Err("a JSON object is not a value the runtime can hold".into());
-            }
+            serde_json::Value::Object(map) => Value::Dict(Arc::new(map.clone())),
         })
     }
 
@@ -217,6 +218,7 @@ impl Value {
                 J::Array(items.iter().map(Value::to_json).collect())
             }
             Value::Array(a) => array_to_json(a),
+            Value::Dict(map) => J::Object((**map).clone()),
         }
     }
 }
@@ -283,6 +285,7 @@ impl fmt::Debug for Value {
                 t.finish()
             }
             Value::Array(a) => a.fmt(f),
+            Value::Dict(map) => write!(f, "{}", serde_json::Value::Object((**map).clone())),
         }
     }
 }

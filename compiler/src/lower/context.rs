@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value as Json};
-use tessera_ir::{NodeIdx, ValidArg, ValidGraph, ValidNode};
 use tessera_ir::{Call, Chunks, Literal, Meta, TaskExpr, TaskGraph, TaskId, TaskKey};
+use tessera_ir::{NodeIdx, ValidArg, ValidGraph, ValidNode};
 
 use super::select::{AxisSel, axis_pieces, offsets};
 use super::{BlockKeys, LowerError, LowerOptions, rules};
@@ -184,7 +184,11 @@ impl<'g> Lowerer<'g> {
                     AxisSel::Range { len, .. } => Some(len),
                 })
                 .collect();
-            let dtype = self.node(node).meta.as_array().map_or("float64", |m| m.dtype.name());
+            let dtype = self
+                .node(node)
+                .meta
+                .as_array()
+                .map_or("float64", |m| m.dtype.name());
             let mut kwargs = Map::new();
             kwargs.insert("shape".into(), serde_json::json!(shape));
             kwargs.insert("dtype".into(), serde_json::json!(dtype));

@@ -129,23 +129,79 @@ mod tests {
     fn steps_and_negative_steps_visit_blocks_in_result_order() {
         let off = offsets(&[4, 4, 4]);
         // 1, 4, 7, 10 (step 3): one position in each block but the middle has two.
-        let pieces = axis_pieces(&off, AxisSel::Range { start: 1, step: 3, len: 4 });
+        let pieces = axis_pieces(
+            &off,
+            AxisSel::Range {
+                start: 1,
+                step: 3,
+                len: 4,
+            },
+        );
         assert_eq!(
             pieces,
             vec![
-                (0, AxisSel::Range { start: 1, step: 3, len: 1 }),
-                (1, AxisSel::Range { start: 0, step: 3, len: 2 }),
-                (2, AxisSel::Range { start: 2, step: 3, len: 1 }),
+                (
+                    0,
+                    AxisSel::Range {
+                        start: 1,
+                        step: 3,
+                        len: 1
+                    }
+                ),
+                (
+                    1,
+                    AxisSel::Range {
+                        start: 0,
+                        step: 3,
+                        len: 2
+                    }
+                ),
+                (
+                    2,
+                    AxisSel::Range {
+                        start: 2,
+                        step: 3,
+                        len: 1
+                    }
+                ),
             ]
         );
         // 11, 9, ..., 1 (step -2)
-        let pieces = axis_pieces(&off, AxisSel::Range { start: 11, step: -2, len: 6 });
+        let pieces = axis_pieces(
+            &off,
+            AxisSel::Range {
+                start: 11,
+                step: -2,
+                len: 6,
+            },
+        );
         assert_eq!(
             pieces,
             vec![
-                (2, AxisSel::Range { start: 3, step: -2, len: 2 }),
-                (1, AxisSel::Range { start: 3, step: -2, len: 2 }),
-                (0, AxisSel::Range { start: 3, step: -2, len: 2 }),
+                (
+                    2,
+                    AxisSel::Range {
+                        start: 3,
+                        step: -2,
+                        len: 2
+                    }
+                ),
+                (
+                    1,
+                    AxisSel::Range {
+                        start: 3,
+                        step: -2,
+                        len: 2
+                    }
+                ),
+                (
+                    0,
+                    AxisSel::Range {
+                        start: 3,
+                        step: -2,
+                        len: 2
+                    }
+                ),
             ]
         );
     }
@@ -164,9 +220,17 @@ mod tests {
         use serde_json::json;
         assert_eq!(AxisSel::span(1, 100).to_index_json(), json!([1, 100, 1]));
         assert_eq!(AxisSel::Pick(3).to_index_json(), json!(3));
-        let rev = AxisSel::Range { start: 3, step: -1, len: 4 };
+        let rev = AxisSel::Range {
+            start: 3,
+            step: -1,
+            len: 4,
+        };
         assert_eq!(rev.to_index_json(), json!([3, null, -1]));
-        let rev2 = AxisSel::Range { start: 5, step: -2, len: 2 };
+        let rev2 = AxisSel::Range {
+            start: 5,
+            step: -2,
+            len: 2,
+        };
         assert_eq!(rev2.to_index_json(), json!([5, 2, -2]));
     }
 }

@@ -312,7 +312,7 @@ impl<'p, 'g> RunState<'p, 'g> {
                 ready: self.ready_count.load(Ordering::Relaxed).max(0) as usize,
             });
         }
-        if ctx.done % PROGRESS_EVERY == 0 {
+        if ctx.done.is_multiple_of(PROGRESS_EVERY) {
             self.report_progress(ctx);
         }
         if plan.is_output(t) && self.outputs_left.fetch_sub(1, Ordering::AcqRel) == 1 {

@@ -15,10 +15,22 @@ type Kwargs = serde_json::Map<String, Json>;
 /// The kernels of this module: `(name, signature, function)`.
 pub fn kernels() -> Vec<(&'static str, &'static str, KernelFn)> {
     vec![
-        ("chunk.assemble", "chunk.assemble(blocks: nested list of arrays)", assemble),
-        ("chunk.sum_list", "chunk.sum_list(arrays: list of arrays)", sum_list),
+        (
+            "chunk.assemble",
+            "chunk.assemble(blocks: nested list of arrays)",
+            assemble,
+        ),
+        (
+            "chunk.sum_list",
+            "chunk.sum_list(arrays: list of arrays)",
+            sum_list,
+        ),
         ("item", "item(x: tuple or list, index: int)", item),
-        ("from_delayed", "from_delayed(value, shape, dtype)", from_delayed),
+        (
+            "from_delayed",
+            "from_delayed(value, shape, dtype)",
+            from_delayed,
+        ),
         ("array", "array(data: nested lists, dtype?)", array),
     ]
 }
@@ -27,7 +39,9 @@ pub fn kernels() -> Vec<(&'static str, &'static str, KernelFn)> {
 /// `concatenate3`) into one array.
 fn assemble(args: &[Value], _: &Kwargs) -> Result<Value, KernelError> {
     let [nested] = args else {
-        return Err(KernelError::new("chunk.assemble takes one nested list of arrays"));
+        return Err(KernelError::new(
+            "chunk.assemble takes one nested list of arrays",
+        ));
     };
     // Flatten the nesting into a grid, row-major.
     let mut grid_shape = Vec::new();
@@ -69,14 +83,20 @@ fn assemble(args: &[Value], _: &Kwargs) -> Result<Value, KernelError> {
         )));
     }
     if leaves.iter().any(|a| a.dtype() != first.dtype()) {
-        return Err(KernelError::new("chunk.assemble got blocks of different dtypes"));
+        return Err(KernelError::new(
+            "chunk.assemble got blocks of different dtypes",
+        ));
     }
     // Block sizes along each axis, read off the first row of the grid per axis.
     let strides: Vec<usize> = (0..ndim)
         .map(|a| grid_shape[a + 1..].iter().product())
         .collect();
     let sizes: Vec<Vec<usize>> = (0..ndim)
-        .map(|a| (0..grid_shape[a]).map(|i| leaves[i * strides[a]].shape()[a]).collect())
+        .map(|a| {
+            (0..grid_shape[a])
+                .map(|i| leaves[i * strides[a]].shape()[a])
+                .collect()
+        })
         .collect();
     let shape: Vec<usize> = sizes.iter().map(|s| s.iter().sum()).collect();
     let starts: Vec<Vec<usize>> = sizes
@@ -95,7 +115,9 @@ fn assemble(args: &[Value], _: &Kwargs) -> Result<Value, KernelError> {
         ($variant:ident, $t:ty) => {{
             let mut out = ArrayD::<$t>::default(IxDyn(&shape));
             for (n, leaf) in leaves.iter().enumerate() {
-                let Array::$variant(block) = leaf else { unreachable!("dtypes checked") };
+                let Array::$variant(block) = leaf else {
+                    unreachable!("dtypes checked")
+                };
                 let mut view = out.view_mut();
                 for a in 0..ndim {
                     let i = (n / strides[a]) % grid_shape[a];
@@ -144,14 +166,20 @@ fn sum_list(args: &[Value], _: &Kwargs) -> Result<Value, KernelError> {
     };
     macro_rules! total {
         ($variant:ident) => {{
-            let Array::$variant(a0) = first else { unreachable!() };
+            let Array::$variant(a0) = first else {
+                unreachable!()
+            };
             let mut acc = a0.to_owned();
             for a in &arrays[1..] {
                 let Array::$variant(x) = a else {
-                    return Err(KernelError::new("chunk.sum_list got arrays of different dtypes"));
+                    return Err(KernelError::new(
+                        "chunk.sum_list got arrays of different dtypes",
+                    ));
                 };
                 if x.shape() != acc.shape() {
-                    return Err(KernelError::new("chunk.sum_list got arrays of different shapes"));
+                    return Err(KernelError::new(
+                        "chunk.sum_list got arrays of different shapes",
+                    ));
                 }
                 acc += x;
             }
@@ -195,7 +223,11 @@ fn array(args: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
                 stack.extend(items.iter().rev().map(|x| (x, depth + 1)));
             }
             Json::Bool(_) | Json::Number(_) if depth == shape.len() => leaves.push(v),
-            _ => return Err(KernelError::new("array: `data` is ragged or holds a non-number")),
+            _ => {
+                return Err(KernelError::new(
+                    "array: `data` is ragged or holds a non-number",
+                ));
+            }
         }
     }
     let dtype = match kwargs.get("dtype").and_then(Json::as_str) {
@@ -216,11 +248,24 @@ fn array(args: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
     let dim = IxDyn(&shape);
     let shaped = |e: ndarray::ShapeError| KernelError::new(format!("array: {e}"));
     Ok(Value::Array(match dtype {
-        DType::Float64 => Array::from(ArrayD::from_shape_vec(dim, leaves.iter().map(|v| num(v)).collect()).map_err(shaped)?),
-        DType::Float32 => Array::from(ArrayD::from_shape_vec(dim, leaves.iter().map(|v| num(v) as f32).collect()).map_err(shaped)?),
-        DType::Int64 => Array::from(ArrayD::from_shape_vec(dim, leaves.iter().map(|v| int(v)).collect()).map_err(shaped)?),
-        DType::Int32 => Array::from(ArrayD::from_shape_vec(dim, leaves.iter().map(|v| int(v) as i32).collect()).map_err(shaped)?),
-        DType::Bool => Array::from(ArrayD::from_shape_vec(dim, leaves.iter().map(|v| num(v) != 0.0).collect()).map_err(shaped)?),
+        DType::Float64 => Array::from(
+            ArrayD::from_shape_vec(dim, leaves.iter().map(|v| num(v)).collect()).map_err(shaped)?,
+        ),
+        DType::Float32 => Array::from(
+            ArrayD::from_shape_vec(dim, leaves.iter().map(|v| num(v) as f32).collect())
+                .map_err(shaped)?,
+        ),
+        DType::Int64 => Array::from(
+            ArrayD::from_shape_vec(dim, leaves.iter().map(|v| int(v)).collect()).map_err(shaped)?,
+        ),
+        DType::Int32 => Array::from(
+            ArrayD::from_shape_vec(dim, leaves.iter().map(|v| int(v) as i32).collect())
+                .map_err(shaped)?,
+        ),
+        DType::Bool => Array::from(
+            ArrayD::from_shape_vec(dim, leaves.iter().map(|v| num(v) != 0.0).collect())
+                .map_err(shaped)?,
+        ),
     }))
 }
 
@@ -254,6 +299,21 @@ fn from_delayed(args: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
     let [value] = args else {
         return Err(KernelError::new("from_delayed takes one argument"));
     };
+    // Nested lists and numbers become an array of the declared dtype, as
+    // `np.asarray` would make them.
+    let converted;
+    let value = match value {
+        Value::List(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+            let mut spec = Kwargs::new();
+            spec.insert("data".into(), value.to_json());
+            if let Some(dtype) = kwargs.get("dtype") {
+                spec.insert("dtype".into(), dtype.clone());
+            }
+            converted = array(&[], &spec)?;
+            &converted
+        }
+        other => other,
+    };
     let Value::Array(array) = value else {
         return Err(KernelError::new(format!(
             "from_delayed expected the task to give an array, got a {}",
@@ -261,7 +321,10 @@ fn from_delayed(args: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
         )));
     };
     if let Some(shape) = kwargs.get("shape").and_then(Json::as_array) {
-        let shape: Vec<usize> = shape.iter().filter_map(|d| d.as_u64().map(|d| d as usize)).collect();
+        let shape: Vec<usize> = shape
+            .iter()
+            .filter_map(|d| d.as_u64().map(|d| d as usize))
+            .collect();
         if array.shape() != shape.as_slice() {
             return Err(KernelError::new(format!(
                 "from_delayed declared shape {:?} but the task gave {:?}",
@@ -270,13 +333,13 @@ fn from_delayed(args: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
             )));
         }
     }
-    if let Some(dtype) = kwargs.get("dtype").and_then(Json::as_str) {
-        if array.dtype().name() != dtype {
-            return Err(KernelError::new(format!(
-                "from_delayed declared dtype {dtype} but the task gave {}",
-                array.dtype()
-            )));
-        }
+    if let Some(dtype) = kwargs.get("dtype").and_then(Json::as_str)
+        && array.dtype().name() != dtype
+    {
+        return Err(KernelError::new(format!(
+            "from_delayed declared dtype {dtype} but the task gave {}",
+            array.dtype()
+        )));
     }
     Ok(value.clone())
 }
@@ -308,8 +371,18 @@ mod tests {
             panic!("expected f64 array")
         };
         assert_eq!(out.shape(), &[3, 3]);
-        let rows: Vec<Vec<f64>> = out.outer_iter().map(|r| r.iter().copied().collect()).collect();
-        assert_eq!(rows, vec![vec![0.0, 10.0, 11.0], vec![1.0, 12.0, 13.0], vec![20.0, 30.0, 31.0]]);
+        let rows: Vec<Vec<f64>> = out
+            .outer_iter()
+            .map(|r| r.iter().copied().collect())
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                vec![0.0, 10.0, 11.0],
+                vec![1.0, 12.0, 13.0],
+                vec![20.0, 30.0, 31.0]
+            ]
+        );
     }
 
     #[test]
@@ -321,7 +394,11 @@ mod tests {
 
     #[test]
     fn sum_list_adds_blocks() {
-        let out = sum_list(&[list(vec![block(1, 2, 1.0), block(1, 2, 10.0)])], &Kwargs::new()).unwrap();
+        let out = sum_list(
+            &[list(vec![block(1, 2, 1.0), block(1, 2, 10.0)])],
+            &Kwargs::new(),
+        )
+        .unwrap();
         assert_eq!(out.to_json(), serde_json::json!([[11.0, 13.0]]));
     }
 
@@ -330,10 +407,15 @@ mod tests {
         let mut kw = Kwargs::new();
         kw.insert("data".into(), serde_json::json!([[1, 2], [3, 4], [5, 6]]));
         let v = array(&[], &kw).unwrap();
-        let Value::Array(a) = &v else { panic!("array expected") };
+        let Value::Array(a) = &v else {
+            panic!("array expected")
+        };
         assert_eq!((a.shape(), a.dtype()), (&[3usize, 2][..], DType::Int64));
         kw.insert("data".into(), serde_json::json!([1, 2.5]));
-        assert_eq!(array(&[], &kw).unwrap().to_json(), serde_json::json!([1.0, 2.5]));
+        assert_eq!(
+            array(&[], &kw).unwrap().to_json(),
+            serde_json::json!([1.0, 2.5])
+        );
         kw.insert("data".into(), serde_json::json!([[1], [2, 3]]));
         assert!(array(&[], &kw).unwrap_err().0.contains("ragged"));
     }
@@ -343,7 +425,10 @@ mod tests {
         let pair = Value::Tuple(vec![Value::Int(1), Value::Int(2)].into());
         let mut kw = Kwargs::new();
         kw.insert("index".into(), serde_json::json!(-1));
-        assert_eq!(item(&[pair.clone()], &kw).unwrap(), Value::Int(2));
+        assert_eq!(
+            item(std::slice::from_ref(&pair), &kw).unwrap(),
+            Value::Int(2)
+        );
         kw.insert("index".into(), serde_json::json!(2));
         assert!(item(&[pair], &kw).unwrap_err().0.contains("out of range"));
     }
@@ -355,7 +440,18 @@ mod tests {
         kw.insert("dtype".into(), serde_json::json!("float64"));
         assert!(from_delayed(&[block(1, 2, 0.0)], &kw).is_ok());
         kw.insert("shape".into(), serde_json::json!([2, 2]));
-        assert!(from_delayed(&[block(1, 2, 0.0)], &kw).unwrap_err().0.contains("declared shape"));
-        assert!(from_delayed(&[Value::Int(1)], &kw).is_err());
+        assert!(
+            from_delayed(&[block(1, 2, 0.0)], &kw)
+                .unwrap_err()
+                .0
+                .contains("declared shape")
+        );
+        assert!(from_delayed(&[Value::Str("x".into())], &kw).is_err());
+        let list = Value::List(vec![Value::Float(1.0), Value::Float(2.0)].into());
+        kw.insert("shape".into(), serde_json::json!([2]));
+        assert_eq!(
+            from_delayed(&[list], &kw).unwrap().to_json(),
+            serde_json::json!([1.0, 2.0])
+        );
     }
 }

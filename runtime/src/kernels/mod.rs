@@ -9,8 +9,8 @@ pub mod linalg;
 pub mod npy;
 pub mod overlap;
 pub mod random;
-mod register;
 pub mod reduce;
+mod register;
 pub mod scan;
 
 pub use error::{KernelError, KernelFn};

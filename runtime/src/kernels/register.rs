@@ -69,18 +69,37 @@ mod tests {
     fn shared_names_dispatch_on_arrays() {
         let r = registry();
         let add = r.get("add").unwrap();
-        assert_eq!(add.call(&[Value::Int(2), Value::Int(3)], &Kwargs::new()).unwrap(), Value::Int(5));
+        assert_eq!(
+            add.call(&[Value::Int(2), Value::Int(3)], &Kwargs::new())
+                .unwrap(),
+            Value::Int(5)
+        );
         let x = Value::Array(ArrayD::from_elem(IxDyn(&[2]), 1.0f64).into());
         let y = add.call(&[x, Value::Int(3)], &Kwargs::new()).unwrap();
         assert_eq!(y.to_json(), serde_json::json!([4.0, 4.0]));
         let list = Value::List(vec![Value::Int(1), Value::Int(5)].into());
-        assert_eq!(r.get("max").unwrap().call(&[list], &Kwargs::new()).unwrap(), Value::Int(5));
+        assert_eq!(
+            r.get("max").unwrap().call(&[list], &Kwargs::new()).unwrap(),
+            Value::Int(5)
+        );
     }
 
     #[test]
     fn every_lowering_helper_is_registered() {
         let r = registry();
-        for name in ["chunk.assemble", "chunk.sum_list", "item", "from_delayed", "sum-partial", "sum-combine", "sum-finalize", "ones", "random.normal", "getitem", "linalg.cholesky"] {
+        for name in [
+            "chunk.assemble",
+            "chunk.sum_list",
+            "item",
+            "from_delayed",
+            "sum-partial",
+            "sum-combine",
+            "sum-finalize",
+            "ones",
+            "random.normal",
+            "getitem",
+            "linalg.cholesky",
+        ] {
             assert!(r.get(name).is_some(), "{name} is not registered");
         }
     }

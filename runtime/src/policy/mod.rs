@@ -156,8 +156,7 @@ pub(crate) mod testing {
                 ..RunOptions::default()
             };
             SyncExecutor.execute(&plan, &options).unwrap();
-            let order = log.lock().unwrap().clone();
-            order
+            log.lock().unwrap().clone()
         }
     }
 }

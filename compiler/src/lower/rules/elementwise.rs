@@ -5,14 +5,18 @@
 
 use std::sync::Arc;
 
-use tessera_ir::{NodeIdx, ValidArg};
 use tessera_ir::{Meta, TaskExpr};
+use tessera_ir::{NodeIdx, ValidArg};
 
 use crate::lower::Lowerer;
 use crate::lower::context::call;
 use crate::lower::select::AxisSel;
 
-pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+pub(super) fn block(
+    cx: &mut Lowerer<'_>,
+    node: NodeIdx,
+    index: &[usize],
+) -> Result<TaskExpr, String> {
     let n = cx.node(node);
     let bounds = cx.block_bounds(node, index);
     let mut args = Vec::with_capacity(n.args.len());
@@ -29,7 +33,11 @@ pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Res
 
 /// The region of `input` that broadcasts onto the result region `bounds`: trailing
 /// axes align; an input axis of length 1 is taken whole.
-pub(super) fn broadcast_region(cx: &mut Lowerer<'_>, input: NodeIdx, bounds: &[(usize, usize)]) -> TaskExpr {
+pub(super) fn broadcast_region(
+    cx: &mut Lowerer<'_>,
+    input: NodeIdx,
+    bounds: &[(usize, usize)],
+) -> TaskExpr {
     let shape = cx.chunks(input).shape();
     let lead = bounds.len() - shape.len();
     let sels: Vec<AxisSel> = shape

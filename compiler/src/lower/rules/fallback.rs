@@ -17,13 +17,20 @@ pub(super) fn whole_call(cx: &mut Lowerer<'_>, node: NodeIdx) -> TaskExpr {
 
 /// Block `index` as a view of the whole result (the whole call itself when the
 /// node has a single block).
-pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+pub(super) fn block(
+    cx: &mut Lowerer<'_>,
+    node: NodeIdx,
+    index: &[usize],
+) -> Result<TaskExpr, String> {
     if cx.chunks(node).numblocks().iter().all(|&n| n == 1) {
         return Ok(whole_call(cx, node));
     }
     let whole = cx.value(node);
     let bounds = cx.block_bounds(node, index);
-    let sels: Vec<AxisSel> = bounds.iter().map(|&(lo, hi)| AxisSel::span(lo, hi)).collect();
+    let sels: Vec<AxisSel> = bounds
+        .iter()
+        .map(|&(lo, hi)| AxisSel::span(lo, hi))
+        .collect();
     Ok(view(TaskExpr::Ref(whole), &sels))
 }
 
@@ -34,5 +41,9 @@ pub(super) fn view(value: TaskExpr, sels: &[AxisSel]) -> TaskExpr {
         "index".into(),
         serde_json::Value::Array(sels.iter().map(AxisSel::to_index_json).collect()),
     );
-    call(crate::lower::context::GETITEM, vec![value], std::sync::Arc::new(kwargs))
+    call(
+        crate::lower::context::GETITEM,
+        vec![value],
+        std::sync::Arc::new(kwargs),
+    )
 }

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use serde_json::{Value as Json, json};
-use tessera_ir::{NodeIdx, ValidArg};
 use tessera_ir::index::{AxisIndex, normalize_index, parse_index};
 use tessera_ir::{Meta, TaskExpr};
+use tessera_ir::{NodeIdx, ValidArg};
 
 use super::elementwise::broadcast_region;
 use crate::lower::Lowerer;
@@ -31,12 +31,19 @@ fn normalize_axis(a: i64, ndim: usize) -> Result<usize, String> {
 }
 
 fn spans(bounds: &[(usize, usize)]) -> Vec<AxisSel> {
-    bounds.iter().map(|&(lo, hi)| AxisSel::span(lo, hi)).collect()
+    bounds
+        .iter()
+        .map(|&(lo, hi)| AxisSel::span(lo, hi))
+        .collect()
 }
 
 /// `getitem`: the result block's positions map back to input positions; the
 /// pieces of every input block touched are views, assembled when several.
-pub(super) fn getitem(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+pub(super) fn getitem(
+    cx: &mut Lowerer<'_>,
+    node: NodeIdx,
+    index: &[usize],
+) -> Result<TaskExpr, String> {
     let input = single_input(cx, node)?;
     let n = cx.node(node);
     let entries = parse_index(n.attrs.get("index").unwrap_or(&Json::Null))?;
@@ -55,7 +62,9 @@ pub(super) fn getitem(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> R
         sels.push(match *axis {
             AxisIndex::Pick(p) => AxisSel::Pick(p),
             AxisIndex::Range { start, step, .. } => {
-                let (lo, hi) = kept_bounds.next().ok_or("index and result shape disagree")?;
+                let (lo, hi) = kept_bounds
+                    .next()
+                    .ok_or("index and result shape disagree")?;
                 let first = start + lo as i64 * step;
                 AxisSel::Range {
                     start: first.max(0) as usize,
@@ -73,12 +82,21 @@ pub(super) fn getitem(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> R
     Ok(call(
         "expand_dims",
         vec![region],
-        Arc::new(json!({ "axis": new_axes }).as_object().expect("object").clone()),
+        Arc::new(
+            json!({ "axis": new_axes })
+                .as_object()
+                .expect("object")
+                .clone(),
+        ),
     ))
 }
 
 /// `transpose`: result block bounds permuted back onto the input.
-pub(super) fn transpose(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+pub(super) fn transpose(
+    cx: &mut Lowerer<'_>,
+    node: NodeIdx,
+    index: &[usize],
+) -> Result<TaskExpr, String> {
     let input = single_input(cx, node)?;
     let ndim = cx.chunks(input).ndim();
     let axes: Vec<usize> = match cx.node(node).attrs.get("axes") {
@@ -103,14 +121,22 @@ pub(super) fn transpose(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) ->
 }
 
 /// `rechunk`: a result block is the region of the input it covers.
-pub(super) fn rechunk(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+pub(super) fn rechunk(
+    cx: &mut Lowerer<'_>,
+    node: NodeIdx,
+    index: &[usize],
+) -> Result<TaskExpr, String> {
     let input = single_input(cx, node)?;
     let bounds = cx.block_bounds(node, index);
     Ok(cx.region(input, &spans(&bounds)))
 }
 
 /// `broadcast_to`: the broadcast region of the input, broadcast to the block's shape.
-pub(super) fn broadcast_to(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+pub(super) fn broadcast_to(
+    cx: &mut Lowerer<'_>,
+    node: NodeIdx,
+    index: &[usize],
+) -> Result<TaskExpr, String> {
     let input = single_input(cx, node)?;
     let bounds = cx.block_bounds(node, index);
     let region = broadcast_region(cx, input, &bounds);
@@ -118,14 +144,23 @@ pub(super) fn broadcast_to(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize])
     Ok(call(
         "broadcast_to",
         vec![region],
-        Arc::new(json!({ "shape": shape }).as_object().expect("object").clone()),
+        Arc::new(
+            json!({ "shape": shape })
+                .as_object()
+                .expect("object")
+                .clone(),
+        ),
     ))
 }
 
 /// `expand_dims` and `squeeze`: the axes added or removed have length 1; the
 /// others map one to one. The block kernel gets the explicit axis list, so a block
 /// that happens to have length 1 elsewhere is not squeezed.
-pub(super) fn expand_or_squeeze(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+pub(super) fn expand_or_squeeze(
+    cx: &mut Lowerer<'_>,
+    node: NodeIdx,
+    index: &[usize],
+) -> Result<TaskExpr, String> {
     let input = single_input(cx, node)?;
     let n = cx.node(node);
     let in_shape = cx.chunks(input).shape();
@@ -133,13 +168,18 @@ pub(super) fn expand_or_squeeze(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[us
     let axis_list = |v: Option<&Json>, ndim: usize| -> Result<Option<Vec<usize>>, String> {
         match v {
             None | Some(Json::Null) => Ok(None),
-            Some(Json::Number(a)) => Ok(Some(vec![normalize_axis(a.as_i64().ok_or("axis must be an integer")?, ndim)?])),
+            Some(Json::Number(a)) => Ok(Some(vec![normalize_axis(
+                a.as_i64().ok_or("axis must be an integer")?,
+                ndim,
+            )?])),
             Some(Json::Array(list)) => Ok(Some(
                 list.iter()
                     .map(|a| normalize_axis(a.as_i64().ok_or("axis must be an integer")?, ndim))
                     .collect::<Result<_, _>>()?,
             )),
-            Some(other) => Err(format!("axis must be an integer, a list or null, not {other}")),
+            Some(other) => Err(format!(
+                "axis must be an integer, a list or null, not {other}"
+            )),
         }
     };
     if n.op.name == "expand_dims" {
@@ -153,7 +193,12 @@ pub(super) fn expand_or_squeeze(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[us
         return Ok(call(
             "expand_dims",
             vec![region],
-            Arc::new(json!({ "axis": added }).as_object().expect("object").clone()),
+            Arc::new(
+                json!({ "axis": added })
+                    .as_object()
+                    .expect("object")
+                    .clone(),
+            ),
         ));
     }
     let removed = axis_list(n.attrs.get("axis"), in_shape.len())?
@@ -172,13 +217,22 @@ pub(super) fn expand_or_squeeze(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[us
     Ok(call(
         "squeeze",
         vec![region],
-        Arc::new(json!({ "axis": removed }).as_object().expect("object").clone()),
+        Arc::new(
+            json!({ "axis": removed })
+                .as_object()
+                .expect("object")
+                .clone(),
+        ),
     ))
 }
 
 /// `concatenate` and `stack`: the inputs a result block overlaps along the axis,
 /// each cut to its part, joined by the whole-array kernel.
-pub(super) fn concatenate(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+pub(super) fn concatenate(
+    cx: &mut Lowerer<'_>,
+    node: NodeIdx,
+    index: &[usize],
+) -> Result<TaskExpr, String> {
     let n = cx.node(node);
     let Some(ValidArg::List(items)) = n.args.first() else {
         return Err(format!("{} takes one list of arrays", n.op.name));
@@ -192,11 +246,18 @@ pub(super) fn concatenate(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) 
         .collect::<Result<_, _>>()?;
     let bounds = cx.block_bounds(node, index);
     let ndim = bounds.len();
-    let axis = normalize_axis(n.attrs.get("axis").and_then(Json::as_i64).unwrap_or(0), ndim)?;
+    let axis = normalize_axis(
+        n.attrs.get("axis").and_then(Json::as_i64).unwrap_or(0),
+        ndim,
+    )?;
     let stack = n.op.name == "stack";
     let (lo, hi) = bounds[axis];
+    let out_dtype = n
+        .meta
+        .as_array()
+        .map(|m| m.dtype)
+        .ok_or("concatenate of non-arrays")?;
     let mut parts = Vec::new();
-    let mut sources = Vec::new();
     let mut start = 0usize;
     for &x in &inputs {
         let len = if stack { 1 } else { cx.chunks(x).shape()[axis] };
@@ -208,25 +269,14 @@ pub(super) fn concatenate(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) 
             } else {
                 in_bounds[axis] = (a - start, b - start);
             }
-            parts.push(cx.region(x, &spans(&in_bounds)));
-            sources.push(x);
+            let part = cx.region(x, &spans(&in_bounds));
+            parts.push(cast_to(cx, part, x, out_dtype));
         }
         start += len;
     }
     if parts.len() == 1 && !stack {
-        // The block lies inside one input: that input's region, cast when the
-        // inputs' dtypes promote to another one.
-        let dtype = n.meta.as_array().map(|m| m.dtype);
-        let part = parts.pop().expect("one part");
-        if cx.node(sources[0]).meta.as_array().map(|m| m.dtype) == dtype {
-            return Ok(part);
-        }
-        let dtype = dtype.ok_or("concatenate of non-arrays")?;
-        return Ok(call(
-            "astype",
-            vec![part],
-            Arc::new(json!({ "dtype": dtype.name() }).as_object().expect("object").clone()),
-        ));
+        // The block lies inside one input: that input's region (already cast).
+        return Ok(parts.pop().expect("one part"));
     }
     Ok(call(
         n.op.name,
@@ -237,7 +287,11 @@ pub(super) fn concatenate(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) 
 
 /// `tril` and `triu`: the same op on the block, with `k` moved by the block's
 /// position on the diagonal.
-pub(super) fn tril_triu(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+pub(super) fn tril_triu(
+    cx: &mut Lowerer<'_>,
+    node: NodeIdx,
+    index: &[usize],
+) -> Result<TaskExpr, String> {
     let input = single_input(cx, node)?;
     let n = cx.node(node);
     let bounds = cx.block_bounds(node, index);
@@ -248,6 +302,29 @@ pub(super) fn tril_triu(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) ->
     Ok(call(
         n.op.name,
         vec![region],
-        Arc::new(json!({ "k": k + r0 - c0 }).as_object().expect("object").clone()),
+        Arc::new(
+            json!({ "k": k + r0 - c0 })
+                .as_object()
+                .expect("object")
+                .clone(),
+        ),
     ))
+}
+
+/// `part` (a region of `input`) cast to `dtype` when the input's dtype differs, so
+/// every block of a concatenation has the promoted dtype.
+fn cast_to(cx: &Lowerer<'_>, part: TaskExpr, input: NodeIdx, dtype: tessera_ir::DType) -> TaskExpr {
+    if cx.node(input).meta.as_array().map(|m| m.dtype) == Some(dtype) {
+        return part;
+    }
+    call(
+        "astype",
+        vec![part],
+        Arc::new(
+            json!({ "dtype": dtype.name() })
+                .as_object()
+                .expect("object")
+                .clone(),
+        ),
+    )
 }

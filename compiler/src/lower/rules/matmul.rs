@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
-use tessera_ir::{NodeIdx, ValidArg};
 use tessera_ir::{Meta, TaskExpr, TaskKey};
+use tessera_ir::{NodeIdx, ValidArg};
 
 use super::fallback;
 use crate::lower::Lowerer;
@@ -17,15 +17,17 @@ use crate::lower::select::AxisSel;
 /// Kernel summing a list of equally shaped arrays.
 pub(crate) const SUM_LIST: &str = "chunk.sum_list";
 
-pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+pub(super) fn block(
+    cx: &mut Lowerer<'_>,
+    node: NodeIdx,
+    index: &[usize],
+) -> Result<TaskExpr, String> {
     let n = cx.node(node);
     let (a, b) = match n.args.as_slice() {
         [ValidArg::Node(a), ValidArg::Node(b)] => (*a, *b),
         _ => return fallback::block(cx, node, index),
     };
-    let is_matrix = |cx: &Lowerer<'_>, x: NodeIdx| {
-        matches!(&cx.node(x).meta, Meta::Array(m) if m.shape.len() == 2)
-    };
+    let is_matrix = |cx: &Lowerer<'_>, x: NodeIdx| matches!(&cx.node(x).meta, Meta::Array(m) if m.shape.len() == 2);
     if !is_matrix(cx, a) || !is_matrix(cx, b) {
         return fallback::block(cx, node, index);
     }

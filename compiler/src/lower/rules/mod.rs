@@ -11,14 +11,18 @@ mod reduction;
 mod sources;
 mod tasks;
 
-use tessera_ir::catalogue::Family;
 use tessera_ir::NodeIdx;
 use tessera_ir::TaskExpr;
+use tessera_ir::catalogue::Family;
 
 use super::Lowerer;
 
 /// The expression for block `index` of array node `node`.
-pub(super) fn lower_block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+pub(super) fn lower_block(
+    cx: &mut Lowerer<'_>,
+    node: NodeIdx,
+    index: &[usize],
+) -> Result<TaskExpr, String> {
     let op = cx.node(node).op;
     match (op.family, op.name) {
         (Family::Source, "array") => fallback::block(cx, node, index),
@@ -36,9 +40,13 @@ pub(super) fn lower_block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) 
         (Family::Shape, "concatenate" | "stack") => layout::concatenate(cx, node, index),
         (Family::Shape, "tril" | "triu") => layout::tril_triu(cx, node, index),
         (Family::Linalg, "matmul" | "dot") => matmul::block(cx, node, index),
-        (Family::Linalg, "linalg.cholesky" | "linalg.solve_triangular") => linalg::block(cx, node, index),
+        (Family::Linalg, "linalg.cholesky" | "linalg.solve_triangular") => {
+            linalg::block(cx, node, index)
+        }
         (Family::Blockwise, "map_overlap") => overlap::block(cx, node, index),
-        (Family::Task, "item") if linalg::qr_input(cx, node).is_some() => linalg::qr_part_block(cx, node, index),
+        (Family::Task, "item") if linalg::qr_input(cx, node).is_some() => {
+            linalg::qr_part_block(cx, node, index)
+        }
         (Family::Task, "from_delayed" | "item") => tasks::array_block(cx, node, index),
         _ => fallback::block(cx, node, index),
     }

@@ -21,7 +21,9 @@ pub(crate) fn reduced_axes(axis: Option<&Json>, ndim: usize) -> Result<Vec<usize
         let n = ndim as i64;
         let a2 = if a < 0 { a + n } else { a };
         if a2 < 0 || a2 >= n {
-            return Err(format!("axis {a} is out of range for an array of {ndim} dimensions"));
+            return Err(format!(
+                "axis {a} is out of range for an array of {ndim} dimensions"
+            ));
         }
         Ok(a2 as usize)
     };
@@ -32,14 +34,22 @@ pub(crate) fn reduced_axes(axis: Option<&Json>, ndim: usize) -> Result<Vec<usize
             .iter()
             .map(|a| norm(a.as_i64().ok_or("axis must be an integer")?))
             .collect::<Result<Vec<_>, _>>()?,
-        Some(other) => return Err(format!("axis must be an integer, a list or null, not {other}")),
+        Some(other) => {
+            return Err(format!(
+                "axis must be an integer, a list or null, not {other}"
+            ));
+        }
     };
     axes.sort_unstable();
     axes.dedup();
     Ok(axes)
 }
 
-pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+pub(super) fn block(
+    cx: &mut Lowerer<'_>,
+    node: NodeIdx,
+    index: &[usize],
+) -> Result<TaskExpr, String> {
     let n = cx.node(node);
     let Some(ValidArg::Node(input)) = n.args.first() else {
         return Err("a reduction takes one array argument".into());
@@ -48,7 +58,11 @@ pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Res
     let in_chunks = cx.chunks(input).clone();
     let ndim = in_chunks.ndim();
     let axes = reduced_axes(n.attrs.get("axis"), ndim)?;
-    let keepdims = n.attrs.get("keepdims").and_then(Json::as_bool).unwrap_or(false);
+    let keepdims = n
+        .attrs
+        .get("keepdims")
+        .and_then(Json::as_bool)
+        .unwrap_or(false);
     let op = n.op.name;
     let name = cx.name(node).to_string();
 
@@ -92,7 +106,10 @@ pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Res
         let bounds = cx.block_bounds(input, &block_index);
         let mut kwargs = base.clone();
         if needs_offset {
-            kwargs.insert("offset".into(), json!(bounds.iter().map(|b| b.0).collect::<Vec<_>>()));
+            kwargs.insert(
+                "offset".into(),
+                json!(bounds.iter().map(|b| b.0).collect::<Vec<_>>()),
+            );
             kwargs.insert("shape".into(), json!(global_shape));
         }
         let kwargs = Arc::new(kwargs);
@@ -124,7 +141,13 @@ pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Res
             key_index.extend([depth, g]);
             let key = TaskKey::block(&format!("{name}-combine"), &key_index);
             let kwargs = combine_kwargs.clone();
-            let id = cx.helper(key, |_| call(&format!("{op}-combine"), vec![TaskExpr::List(group)], kwargs));
+            let id = cx.helper(key, |_| {
+                call(
+                    &format!("{op}-combine"),
+                    vec![TaskExpr::List(group)],
+                    kwargs,
+                )
+            });
             next.push(TaskExpr::Ref(id));
             g += 1;
         }
@@ -133,7 +156,11 @@ pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Res
     let mut finalize = base;
     finalize.insert("keepdims".into(), json!(keepdims));
     let partial = level.pop().ok_or("a reduction over no blocks")?;
-    Ok(call(&format!("{op}-finalize"), vec![partial], Arc::new(finalize)))
+    Ok(call(
+        &format!("{op}-finalize"),
+        vec![partial],
+        Arc::new(finalize),
+    ))
 }
 
 #[cfg(test)]
@@ -145,6 +172,10 @@ mod tests {
         assert_eq!(reduced_axes(None, 3).unwrap(), vec![0, 1, 2]);
         assert_eq!(reduced_axes(Some(&json!(-1)), 3).unwrap(), vec![2]);
         assert_eq!(reduced_axes(Some(&json!([2, 0])), 3).unwrap(), vec![0, 2]);
-        assert!(reduced_axes(Some(&json!(3)), 3).unwrap_err().contains("out of range"));
+        assert!(
+            reduced_axes(Some(&json!(3)), 3)
+                .unwrap_err()
+                .contains("out of range")
+        );
     }
 }

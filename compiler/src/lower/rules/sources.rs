@@ -14,7 +14,11 @@ use crate::lower::Lowerer;
 use crate::lower::context::call;
 use crate::lower::select::AxisSel;
 
-pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+pub(super) fn block(
+    cx: &mut Lowerer<'_>,
+    node: NodeIdx,
+    index: &[usize],
+) -> Result<TaskExpr, String> {
     let n = cx.node(node);
     let Meta::Array(meta) = &n.meta else {
         return Err("a source must be an array".into());
@@ -23,7 +27,10 @@ pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Res
     let mut kwargs = n.attrs.clone();
     kwargs.insert("shape".into(), json!(meta.shape));
     kwargs.insert("dtype".into(), json!(meta.dtype.name()));
-    kwargs.insert("offset".into(), json!(bounds.iter().map(|b| b.0).collect::<Vec<_>>()));
+    kwargs.insert(
+        "offset".into(),
+        json!(bounds.iter().map(|b| b.0).collect::<Vec<_>>()),
+    );
     kwargs.insert(
         "block_shape".into(),
         json!(bounds.iter().map(|b| b.1 - b.0).collect::<Vec<_>>()),
@@ -32,9 +39,17 @@ pub(super) fn block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Res
 }
 
 /// A block of an `input` node: a view of the value bound to its name.
-pub(super) fn input_block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+pub(super) fn input_block(
+    cx: &mut Lowerer<'_>,
+    node: NodeIdx,
+    index: &[usize],
+) -> Result<TaskExpr, String> {
     let n = cx.node(node);
-    let name = n.attrs.get("name").and_then(serde_json::Value::as_str).unwrap_or("");
+    let name = n
+        .attrs
+        .get("name")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("");
     let Some(value) = cx.options().inputs.get(name).cloned() else {
         return Err(format!(
             "input \"{name}\" has no value: inputs are bound by the Rust API when computing"
@@ -54,7 +69,11 @@ pub(super) fn input_block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) 
 
 /// A block of a `from_npy` node: only that block's region is read from the file
 /// (the path resolved against the document's folder or the data root).
-pub(super) fn npy_block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+pub(super) fn npy_block(
+    cx: &mut Lowerer<'_>,
+    node: NodeIdx,
+    index: &[usize],
+) -> Result<TaskExpr, String> {
     let n = cx.node(node);
     let rel = n
         .attrs
@@ -65,7 +84,13 @@ pub(super) fn npy_block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) ->
     let bounds = cx.block_bounds(node, index);
     let mut kwargs = serde_json::Map::new();
     kwargs.insert("path".into(), json!(path.to_string_lossy()));
-    kwargs.insert("start".into(), json!(bounds.iter().map(|b| b.0).collect::<Vec<_>>()));
-    kwargs.insert("stop".into(), json!(bounds.iter().map(|b| b.1).collect::<Vec<_>>()));
+    kwargs.insert(
+        "start".into(),
+        json!(bounds.iter().map(|b| b.0).collect::<Vec<_>>()),
+    );
+    kwargs.insert(
+        "stop".into(),
+        json!(bounds.iter().map(|b| b.1).collect::<Vec<_>>()),
+    );
     Ok(call("from_npy", vec![], Arc::new(kwargs)))
 }

@@ -42,7 +42,16 @@ pub(super) fn value(cx: &mut Lowerer<'_>, node: NodeIdx) -> Result<TaskExpr, Str
         "item" => {
             let args = n.args.iter().map(|a| cx.arg_whole(a)).collect();
             let index = n.attrs.get("index").cloned().unwrap_or(json!(0));
-            Ok(call(ITEM, args, Arc::new(json!({ "index": index }).as_object().expect("object").clone())))
+            Ok(call(
+                ITEM,
+                args,
+                Arc::new(
+                    json!({ "index": index })
+                        .as_object()
+                        .expect("object")
+                        .clone(),
+                ),
+            ))
         }
         "from_delayed" => {
             let args = n.args.iter().map(|a| cx.arg_whole(a)).collect();
@@ -53,7 +62,11 @@ pub(super) fn value(cx: &mut Lowerer<'_>, node: NodeIdx) -> Result<TaskExpr, Str
 }
 
 /// A block of an array-valued task node: a view of its whole value.
-pub(super) fn array_block(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<TaskExpr, String> {
+pub(super) fn array_block(
+    cx: &mut Lowerer<'_>,
+    node: NodeIdx,
+    index: &[usize],
+) -> Result<TaskExpr, String> {
     if cx.chunks(node).numblocks().iter().all(|&n| n == 1) {
         return value(cx, node);
     }
