@@ -327,6 +327,14 @@ pub(crate) fn call(func: &str, args: Vec<TaskExpr>, kwargs: Arc<Map<String, Json
     })
 }
 
+/// Keyword arguments from a JSON object literal (`kwargs(json!({"axis": 0}))`).
+pub(crate) fn kwargs(object: Json) -> Arc<Map<String, Json>> {
+    match object {
+        Json::Object(map) => Arc::new(map),
+        _ => Arc::default(),
+    }
+}
+
 fn kwargs_index(entries: Vec<Json>) -> Arc<Map<String, Json>> {
     let mut m = Map::new();
     m.insert("index".into(), Json::Array(entries));

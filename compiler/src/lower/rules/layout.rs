@@ -2,8 +2,6 @@
 //! comes from, so any chunking of the input works (regions are views of blocks,
 //! assembled only where they span several).
 
-use std::sync::Arc;
-
 use serde_json::{Value as Json, json};
 use tessera_ir::index::{AxisIndex, normalize_index, parse_index};
 use tessera_ir::{Meta, TaskExpr};
@@ -11,7 +9,7 @@ use tessera_ir::{NodeIdx, ValidArg};
 
 use super::elementwise::broadcast_region;
 use crate::lower::Lowerer;
-use crate::lower::context::call;
+use crate::lower::context::{call, kwargs};
 use crate::lower::select::AxisSel;
 
 fn single_input(cx: &Lowerer<'_>, node: NodeIdx) -> Result<NodeIdx, String> {
@@ -82,12 +80,7 @@ pub(super) fn getitem(
     Ok(call(
         "expand_dims",
         vec![region],
-        Arc::new(
-            json!({ "axis": new_axes })
-                .as_object()
-                .expect("object")
-                .clone(),
-        ),
+        kwargs(json!({ "axis": new_axes })),
     ))
 }
 
@@ -116,7 +109,7 @@ pub(super) fn transpose(
     Ok(call(
         "transpose",
         vec![region],
-        Arc::new(json!({ "axes": axes }).as_object().expect("object").clone()),
+        kwargs(json!({ "axes": axes })),
     ))
 }
 
@@ -144,12 +137,7 @@ pub(super) fn broadcast_to(
     Ok(call(
         "broadcast_to",
         vec![region],
-        Arc::new(
-            json!({ "shape": shape })
-                .as_object()
-                .expect("object")
-                .clone(),
-        ),
+        kwargs(json!({ "shape": shape })),
     ))
 }
 
@@ -193,12 +181,7 @@ pub(super) fn expand_or_squeeze(
         return Ok(call(
             "expand_dims",
             vec![region],
-            Arc::new(
-                json!({ "axis": added })
-                    .as_object()
-                    .expect("object")
-                    .clone(),
-            ),
+            kwargs(json!({ "axis": added })),
         ));
     }
     let removed = axis_list(n.attrs.get("axis"), in_shape.len())?
@@ -217,12 +200,7 @@ pub(super) fn expand_or_squeeze(
     Ok(call(
         "squeeze",
         vec![region],
-        Arc::new(
-            json!({ "axis": removed })
-                .as_object()
-                .expect("object")
-                .clone(),
-        ),
+        kwargs(json!({ "axis": removed })),
     ))
 }
 
@@ -281,7 +259,7 @@ pub(super) fn concatenate(
     Ok(call(
         n.op.name,
         vec![TaskExpr::List(parts)],
-        Arc::new(json!({ "axis": axis }).as_object().expect("object").clone()),
+        kwargs(json!({ "axis": axis })),
     ))
 }
 
@@ -302,12 +280,7 @@ pub(super) fn tril_triu(
     Ok(call(
         n.op.name,
         vec![region],
-        Arc::new(
-            json!({ "k": k + r0 - c0 })
-                .as_object()
-                .expect("object")
-                .clone(),
-        ),
+        kwargs(json!({ "k": k + r0 - c0 })),
     ))
 }
 
@@ -320,11 +293,6 @@ fn cast_to(cx: &Lowerer<'_>, part: TaskExpr, input: NodeIdx, dtype: tessera_ir::
     call(
         "astype",
         vec![part],
-        Arc::new(
-            json!({ "dtype": dtype.name() })
-                .as_object()
-                .expect("object")
-                .clone(),
-        ),
+        kwargs(json!({ "dtype": dtype.name() })),
     )
 }

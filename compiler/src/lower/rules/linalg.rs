@@ -8,12 +8,12 @@
 
 use std::sync::Arc;
 
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Value as Json, json};
 use tessera_ir::{Meta, NodeIdx, TaskExpr, TaskKey, ValidArg};
 
 use super::matmul::SUM_LIST;
 use crate::lower::Lowerer;
-use crate::lower::context::{ASSEMBLE, GETITEM, call};
+use crate::lower::context::{ASSEMBLE, GETITEM, call, kwargs};
 use crate::lower::select::AxisSel;
 
 /// Tile kernel: lower Cholesky factor of a diagonal tile.
@@ -32,10 +32,6 @@ const MATMUL_ACCUMULATE: &str = "matmul-accumulate";
 const ZEROS: &str = "zeros";
 /// Kernel taking part `index` of a tuple.
 const ITEM: &str = "item";
-
-fn kwargs(value: Json) -> Arc<Map<String, Json>> {
-    Arc::new(value.as_object().cloned().unwrap_or_default())
-}
 
 /// Argument `i` of a node as an array node.
 fn array_arg(cx: &Lowerer<'_>, node: NodeIdx, i: usize) -> Result<NodeIdx, String> {

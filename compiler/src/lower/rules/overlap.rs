@@ -17,7 +17,7 @@ use serde_json::{Map, Value as Json, json};
 use tessera_ir::{Meta, NodeIdx, TaskExpr, ValidArg};
 
 use crate::lower::Lowerer;
-use crate::lower::context::{ASSEMBLE, GETITEM, call};
+use crate::lower::context::{ASSEMBLE, GETITEM, call, kwargs};
 use crate::lower::select::{AxisSel, axis_pieces};
 
 /// Block kernel extending an array's edges (`pad`, `mode`, `cval` per axis).
@@ -224,10 +224,6 @@ fn plan_axis(
             })
         }
     }
-}
-
-fn kwargs(value: Json) -> Arc<Map<String, Json>> {
-    Arc::new(value.as_object().cloned().unwrap_or_default())
 }
 
 /// Nests a flat row-major list into lists of the given shape (innermost first).

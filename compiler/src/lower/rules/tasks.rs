@@ -11,7 +11,7 @@ use tessera_ir::{Literal, TaskExpr};
 
 use super::fallback;
 use crate::lower::Lowerer;
-use crate::lower::context::call;
+use crate::lower::context::{call, kwargs};
 
 /// Kernel taking part `index` of a tuple or list.
 pub(crate) const ITEM: &str = "item";
@@ -42,16 +42,7 @@ pub(super) fn value(cx: &mut Lowerer<'_>, node: NodeIdx) -> Result<TaskExpr, Str
         "item" => {
             let args = n.args.iter().map(|a| cx.arg_whole(a)).collect();
             let index = n.attrs.get("index").cloned().unwrap_or(json!(0));
-            Ok(call(
-                ITEM,
-                args,
-                Arc::new(
-                    json!({ "index": index })
-                        .as_object()
-                        .expect("object")
-                        .clone(),
-                ),
-            ))
+            Ok(call(ITEM, args, kwargs(json!({ "index": index }))))
         }
         "from_delayed" => {
             let args = n.args.iter().map(|a| cx.arg_whole(a)).collect();
