@@ -7,6 +7,7 @@ use tessera_ir::index::{AxisIndex, normalize_index, parse_index};
 use tessera_ir::{Meta, TaskExpr};
 use tessera_ir::{NodeIdx, ValidArg};
 
+use super::axes::{axis_list, normalize_axis};
 use super::elementwise::broadcast_region;
 use crate::lower::Lowerer;
 use crate::lower::context::{call, kwargs};
@@ -17,15 +18,6 @@ fn single_input(cx: &Lowerer<'_>, node: NodeIdx) -> Result<NodeIdx, String> {
         Some(ValidArg::Node(input)) if matches!(cx.node(*input).meta, Meta::Array(_)) => Ok(*input),
         _ => Err(format!("{} takes an array argument", cx.node(node).op.name)),
     }
-}
-
-fn normalize_axis(a: i64, ndim: usize) -> Result<usize, String> {
-    let n = ndim as i64;
-    let b = if a < 0 { a + n } else { a };
-    if b < 0 || b >= n {
-        return Err(format!("axis {a} is out of range for {ndim} dimensions"));
-    }
-    Ok(b as usize)
 }
 
 fn spans(bounds: &[(usize, usize)]) -> Vec<AxisSel> {
@@ -153,23 +145,6 @@ pub(super) fn expand_or_squeeze(
     let n = cx.node(node);
     let in_shape = cx.chunks(input).shape();
     let bounds = cx.block_bounds(node, index);
-    let axis_list = |v: Option<&Json>, ndim: usize| -> Result<Option<Vec<usize>>, String> {
-        match v {
-            None | Some(Json::Null) => Ok(None),
-            Some(Json::Number(a)) => Ok(Some(vec![normalize_axis(
-                a.as_i64().ok_or("axis must be an integer")?,
-                ndim,
-            )?])),
-            Some(Json::Array(list)) => Ok(Some(
-                list.iter()
-                    .map(|a| normalize_axis(a.as_i64().ok_or("axis must be an integer")?, ndim))
-                    .collect::<Result<_, _>>()?,
-            )),
-            Some(other) => Err(format!(
-                "axis must be an integer, a list or null, not {other}"
-            )),
-        }
-    };
     if n.op.name == "expand_dims" {
         let out_ndim = bounds.len();
         let added = axis_list(n.attrs.get("axis"), out_ndim)?.unwrap_or_default();

@@ -1,6 +1,7 @@
 //! One lowering rule per op family: given a node and a block index, the
 //! expression that computes that block.
 
+mod axes;
 mod elementwise;
 mod fallback;
 mod layout;

@@ -12,34 +12,13 @@ use serde_json::{Map, Value as Json, json};
 use tessera_ir::{NodeIdx, ValidArg};
 use tessera_ir::{TaskExpr, TaskKey};
 
+use super::axes::axis_list;
 use crate::lower::Lowerer;
 use crate::lower::context::call;
 
 /// The reduced axes of an input of `ndim` axes given the `axis` attribute.
 pub(crate) fn reduced_axes(axis: Option<&Json>, ndim: usize) -> Result<Vec<usize>, String> {
-    let norm = |a: i64| -> Result<usize, String> {
-        let n = ndim as i64;
-        let a2 = if a < 0 { a + n } else { a };
-        if a2 < 0 || a2 >= n {
-            return Err(format!(
-                "axis {a} is out of range for an array of {ndim} dimensions"
-            ));
-        }
-        Ok(a2 as usize)
-    };
-    let mut axes = match axis {
-        None | Some(Json::Null) => (0..ndim).collect(),
-        Some(Json::Number(a)) => vec![norm(a.as_i64().ok_or("axis must be an integer")?)?],
-        Some(Json::Array(list)) => list
-            .iter()
-            .map(|a| norm(a.as_i64().ok_or("axis must be an integer")?))
-            .collect::<Result<Vec<_>, _>>()?,
-        Some(other) => {
-            return Err(format!(
-                "axis must be an integer, a list or null, not {other}"
-            ));
-        }
-    };
+    let mut axes = axis_list(axis, ndim)?.unwrap_or_else(|| (0..ndim).collect());
     axes.sort_unstable();
     axes.dedup();
     Ok(axes)
