@@ -97,6 +97,75 @@ impl ValidGraph {
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
+
+    /// Builds a graph from nodes already in topological order (every node's
+    /// arguments refer to earlier nodes) and output indices, as passes that
+    /// rewrite a graph do. Node ids must be unique.
+    ///
+    /// # Panics
+    /// When an argument refers to a node that is not earlier, an output is out of
+    /// range, or two nodes share an id: these are bugs of the pass that built the
+    /// nodes, not faults of a user's document.
+    pub fn from_parts(nodes: Vec<ValidNode>, outputs: Vec<NodeIdx>) -> ValidGraph {
+        let mut index = HashMap::with_capacity(nodes.len());
+        for (pos, node) in nodes.iter().enumerate() {
+            let mut stack: Vec<&ValidArg> = node.args.iter().collect();
+            while let Some(arg) = stack.pop() {
+                match arg {
+                    ValidArg::Node(i) => assert!(
+                        i.index() < pos,
+                        "node {:?} refers to node {} which is not earlier",
+                        node.id,
+                        i.0
+                    ),
+                    ValidArg::List(items) => stack.extend(items),
+                    ValidArg::Scalar(..) | ValidArg::Literal(_) => {}
+                }
+            }
+            let idx = NodeIdx(u32::try_from(pos).expect("fewer than 2^32 nodes"));
+            let previous = index.insert(node.id.clone(), idx);
+            assert!(previous.is_none(), "two nodes share the id {:?}", node.id);
+        }
+        for o in &outputs {
+            assert!(o.index() < nodes.len(), "output {} is out of range", o.0);
+        }
+        ValidGraph {
+            nodes,
+            outputs,
+            index,
+        }
+    }
+
+    /// The graph as a canonical document: every node (inline nodes become
+    /// top-level nodes under their ids) with its arguments and attributes, and
+    /// the outputs by id. Validating the result gives back an equivalent graph.
+    pub fn to_document(&self) -> Document {
+        let mut doc = Document::new();
+        for node in &self.nodes {
+            let mut out = Node::new(node.op.name);
+            out.args = node.args.iter().map(|a| self.arg_to_document(a)).collect();
+            out.attrs = node.attrs.clone();
+            doc.nodes.insert(node.id.clone(), out);
+        }
+        doc.outputs = self
+            .outputs
+            .iter()
+            .map(|&o| self.node(o).id.clone())
+            .collect();
+        doc
+    }
+
+    fn arg_to_document(&self, arg: &ValidArg) -> Arg {
+        match arg {
+            ValidArg::Node(i) => Arg::Ref(self.node(*i).id.clone()),
+            ValidArg::Scalar(ScalarKind::Bool, v, _) => Arg::Scalar(Scalar::Bool(*v != 0.0)),
+            ValidArg::Scalar(_, _, n) => Arg::Scalar(Scalar::Number(n.clone())),
+            ValidArg::Literal(v) => Arg::Lit(v.clone()),
+            ValidArg::List(items) => {
+                Arg::List(items.iter().map(|a| self.arg_to_document(a)).collect())
+            }
+        }
+    }
 }
 
 /// Parses document text (either dialect) and validates it.

@@ -47,3 +47,39 @@ fn serde_reads_and_writes_documents() {
         r#"{"tessera":1,"nodes":{"x":{"op":"literal","value":1},"y":{"op":"call","args":["x"],"fn":"inc"}},"outputs":["y"]}"#
     );
 }
+
+#[test]
+fn validated_graphs_convert_back_to_equivalent_documents() {
+    use tessera_ir::{InferContext, ValidGraph, validate};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let ctx = InferContext {
+        base_dir: Some(dir.clone()),
+        ..InferContext::default()
+    };
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let graph = validate(&parse_document(&text).unwrap(), &ctx).unwrap();
+        let doc = graph.to_document();
+        let again = validate(&doc, &ctx).unwrap_or_else(|f| panic!("{}: {f}", path.display()));
+        assert_eq!(again.len(), graph.len(), "{}", path.display());
+        for (a, b) in graph.nodes.iter().zip(&again.nodes) {
+            assert_eq!(a.id, b.id, "{}", path.display());
+            assert_eq!(a.op.name, b.op.name, "{}", path.display());
+            assert_eq!(a.meta, b.meta, "{}: node {}", path.display(), a.id);
+            assert_eq!(a.args, b.args, "{}: node {}", path.display(), a.id);
+        }
+        assert_eq!(graph.outputs, again.outputs, "{}", path.display());
+        // Rebuilding from parts keeps ids findable.
+        let rebuilt = ValidGraph::from_parts(graph.nodes.clone(), graph.outputs.clone());
+        for node in &graph.nodes {
+            assert_eq!(
+                rebuilt.lookup(&node.id).map(|i| rebuilt.node(i).id.clone()),
+                Some(node.id.clone())
+            );
+        }
+    }
+}
