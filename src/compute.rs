@@ -100,7 +100,16 @@ pub fn compute_graph(
     let optimize_s = 0.0;
 
     let lower_start = Instant::now();
-    let lowered = lower(graph, &options.lower)?;
+    let lowered = if options.lower.max_block_bytes.is_none() {
+        // A block larger than the machine's memory fails here, naming its node.
+        let lower_options = LowerOptions {
+            max_block_bytes: tessera_runtime::physical_memory_bytes(),
+            ..options.lower.clone()
+        };
+        lower(graph, &lower_options)?
+    } else {
+        lower(graph, &options.lower)?
+    };
     let lower_s = lower_start.elapsed().as_secs_f64();
 
     let registry = options.registry.unwrap_or_else(|| default_registry());

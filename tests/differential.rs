@@ -1,6 +1,8 @@
 //! Differential property test: random expressions over random chunkings compute the
 //! same values chunked (as the document says) as with every array in one block,
-//! on both executors.
+//! on both executors. The steps cover elementwise ops with scalars, slices with
+//! steps, transposes, reductions, rechunks, concatenation, matmul, new axes,
+//! reshapes and scans.
 
 use proptest::prelude::*;
 use serde_json::{Value as Json, json};
@@ -34,11 +36,25 @@ fn partition(n: usize) -> impl Strategy<Value = Vec<usize>> {
 enum Step {
     Unary(&'static str),
     Scalar(&'static str, f64),
-    Slice { axis: usize, start: i64, step: i64 },
+    Slice {
+        axis: usize,
+        start: i64,
+        step: i64,
+    },
     Transpose,
     SumAxis(usize),
     Rechunk(usize),
     AddTransposed,
+    /// `concatenate([x, x], axis)`.
+    Concat(usize),
+    /// `x @ x.T` (2-d only).
+    MatmulT,
+    /// A new axis inserted at this position by `getitem`, then summed away.
+    NewAxis(usize),
+    /// `reshape` to the reversed shape.
+    Reshape,
+    /// `cumsum` along this axis (`null` for the flattened array when out of range).
+    Cumsum(usize),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -60,6 +76,11 @@ fn step() -> impl Strategy<Value = Step> {
         (0usize..2).prop_map(Step::SumAxis),
         (1usize..5).prop_map(Step::Rechunk),
         Just(Step::AddTransposed),
+        (0usize..2).prop_map(Step::Concat),
+        Just(Step::MatmulT),
+        (0usize..3).prop_map(Step::NewAxis),
+        Just(Step::Reshape),
+        (0usize..3).prop_map(Step::Cumsum),
     ]
 }
 
@@ -110,6 +131,31 @@ fn document(shape: [usize; 2], chunks: [Vec<usize>; 2], steps: &[Step]) -> Json 
             Step::Rechunk(c) => json!({"op": "rechunk", "args": [last], "chunks": c}),
             Step::AddTransposed if ndim == 2 && shape[0] == shape[1] => {
                 json!({"op": "add", "args": [last, {"op": "transpose", "args": [last]}]})
+            }
+            Step::Concat(axis) if *axis < ndim => {
+                shape[*axis] *= 2;
+                json!({"op": "concatenate", "args": [[last, last]], "axis": axis})
+            }
+            Step::MatmulT if ndim == 2 => {
+                shape = vec![shape[0], shape[0]];
+                json!({"op": "matmul", "args": [last, {"op": "transpose", "args": [last]}]})
+            }
+            Step::NewAxis(pos) if *pos <= ndim => {
+                let mut index = vec![json!([null, null, null]); ndim];
+                index.insert(*pos, Json::Null);
+                let expanded = json!({"op": "getitem", "args": [last], "index": index});
+                json!({"op": "sum", "args": [expanded], "axis": pos})
+            }
+            Step::Reshape => {
+                shape.reverse();
+                json!({"op": "reshape", "args": [last], "shape": shape})
+            }
+            Step::Cumsum(axis) if *axis < ndim => {
+                json!({"op": "cumsum", "args": [last], "axis": axis})
+            }
+            Step::Cumsum(_) => {
+                shape = vec![shape.iter().product()];
+                json!({"op": "cumsum", "args": [last], "axis": null})
             }
             _ => continue,
         };

@@ -32,6 +32,7 @@ pub mod value;
 pub use convert::{FromValue, IntoTaskResult, IntoValue};
 pub use error::{PlanError, RunError, TaskError};
 pub use executor::{Executor, RunOptions, RunOutput, RunStats, SyncExecutor, ThreadsExecutor, run};
+pub use memory::physical_memory_bytes;
 pub use plan::Plan;
 pub use policy::Policy;
 pub use registry::{DynFn, Function, FunctionInfo, Kwargs, Registry};

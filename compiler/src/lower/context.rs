@@ -154,6 +154,11 @@ impl<'g> Lowerer<'g> {
         id
     }
 
+    /// The id of the task already made under `key`, if any.
+    pub fn existing(&self, key: &TaskKey) -> Option<TaskId> {
+        self.tasks.id_of(key)
+    }
+
     /// Adds a helper task under `key` unless one exists, and returns its id.
     pub fn helper(&mut self, key: TaskKey, expr: impl FnOnce(&mut Self) -> TaskExpr) -> TaskId {
         if let Some(id) = self.tasks.id_of(&key) {
@@ -299,6 +304,9 @@ impl<'g> Lowerer<'g> {
     /// Lowers every queued block until the queue is empty.
     pub(super) fn drain(&mut self) -> Result<(), LowerError> {
         while let Some((node, index, id)) = self.queue.pop() {
+            if let Some(limit) = self.options.max_block_bytes {
+                self.check_fits(node, index.as_deref(), limit)?;
+            }
             let lowered = match &index {
                 Some(index) => rules::lower_block(self, node, index),
                 None => rules::lower_value(self, node),
@@ -310,6 +318,52 @@ impl<'g> Lowerer<'g> {
             self.tasks.set_expr(id, expr);
         }
         Ok(())
+    }
+
+    /// Refuses a block (or whole array) whose value would need more than `limit`
+    /// bytes: allocating it would abort the process instead of failing cleanly.
+    fn check_fits(
+        &self,
+        node: NodeIdx,
+        index: Option<&[usize]>,
+        limit: usize,
+    ) -> Result<(), LowerError> {
+        let Meta::Array(meta) = &self.node(node).meta else {
+            return Ok(());
+        };
+        let shape: Vec<usize> = match index {
+            Some(index) => self
+                .block_bounds(node, index)
+                .iter()
+                .map(|&(lo, hi)| hi - lo)
+                .collect(),
+            None => meta.shape.clone(),
+        };
+        let bytes = shape
+            .iter()
+            .try_fold(meta.dtype.size_bytes(), |acc, &n| acc.checked_mul(n));
+        if bytes.is_some_and(|b| b <= limit) {
+            return Ok(());
+        }
+        let gib = |b: f64| b / f64::from(1u32 << 30);
+        let needed = match bytes {
+            Some(b) => format!("{:.1} GiB", gib(b as f64)),
+            None => "more bytes than a 64-bit address space holds".to_string(),
+        };
+        let which = match index {
+            Some(index) => format!("block {index:?}"),
+            None => "the whole array".to_string(),
+        };
+        Err(LowerError {
+            node: self.node(node).id.clone(),
+            message: format!(
+                "{which} of shape {shape:?} ({}) needs {needed}, more than the {:.1} GiB \
+                 of memory this machine has; use smaller chunks (`chunks` or `rechunk`) or compute \
+                 a slice of it",
+                meta.dtype.name(),
+                gib(limit as f64)
+            ),
+        })
     }
 
     /// The finished task graph.

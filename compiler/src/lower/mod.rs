@@ -38,6 +38,10 @@ pub struct LowerOptions {
     /// Where the document's `from_npy` paths are resolved (its folder, or
     /// `--data-root`).
     pub files: InferContext,
+    /// The most bytes one block (or a whole array computed as one value) may
+    /// take; a larger one is refused with an error naming the node, instead of
+    /// aborting when it is allocated. `None`: no limit.
+    pub max_block_bytes: Option<usize>,
 }
 
 impl Default for LowerOptions {
@@ -47,6 +51,7 @@ impl Default for LowerOptions {
             split_every: 8,
             inputs: HashMap::new(),
             files: InferContext::default(),
+            max_block_bytes: None,
         }
     }
 }

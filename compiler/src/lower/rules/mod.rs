@@ -9,6 +9,8 @@ mod linalg;
 mod matmul;
 mod overlap;
 mod reduction;
+mod reshape;
+mod scan;
 mod sources;
 mod tasks;
 
@@ -31,10 +33,11 @@ pub(super) fn lower_block(
         (Family::Source, "input") => sources::input_block(cx, node, index),
         (Family::Source, _) => sources::block(cx, node, index),
         (Family::Elementwise, _) => elementwise::block(cx, node, index),
-        (Family::Reduction, "cumsum" | "cumprod") => fallback::block(cx, node, index),
+        (Family::Reduction, "cumsum" | "cumprod") => scan::block(cx, node, index),
         (Family::Reduction, _) => reduction::block(cx, node, index),
         (Family::Shape, "getitem") => layout::getitem(cx, node, index),
         (Family::Shape, "transpose") => layout::transpose(cx, node, index),
+        (Family::Shape, "reshape") => reshape::block(cx, node, index),
         (Family::Shape, "rechunk") => layout::rechunk(cx, node, index),
         (Family::Shape, "broadcast_to") => layout::broadcast_to(cx, node, index),
         (Family::Shape, "expand_dims" | "squeeze") => layout::expand_or_squeeze(cx, node, index),
