@@ -185,19 +185,80 @@ fn singular_triangular_matrices_fail() {
 // ---------------------------------------------------------------- solve and inv
 
 #[test]
-fn solve_and_inv_match_numpy_and_refuse_singular_matrices() {
-    let nodes = json!({"a": load("general", json!([[5, 7], [3, 9]])), "b": load("b_mat", json!([[4, 8], [3]])),
-        "x": {"op": "linalg.solve", "args": ["a", "b"]},
-        "i": {"op": "linalg.inv", "args": ["a"]}});
-    let out = compute(nodes, &["x", "i"]).unwrap();
-    assert_close(&out[0], "solve_general_mat", 1e-10, "solve");
-    assert_close(&out[1], "inv_general", 1e-10, "inv");
-    let nodes = json!({"a": load("singular", json!(4)), "i": {"op": "linalg.inv", "args": ["a"]}});
-    let e = compute(nodes, &["i"]).unwrap_err();
-    assert!(e.contains("singular"), "{e}");
-    let nodes = json!({"a": load("singular", json!(4)), "b": load("b_vec", json!(4)),
-        "x": {"op": "linalg.solve", "args": ["a", "b"]}});
-    assert!(compute(nodes, &["x"]).unwrap_err().contains("singular"));
+fn solve_and_inv_match_numpy_on_every_tiling() {
+    // Irregular chunks, a single tile, 1-wide tiles, and b chunked across the tiles.
+    let tilings = [
+        (json!([[5, 7], [3, 9]]), json!([[4, 8], [3]])),
+        (json!(12), json!([[12], [3]])),
+        (json!(1), json!([vec![1; 12], [1, 2]])),
+        (json!(4), json!([[6, 6], [3]])),
+    ];
+    for (a_chunks, b_chunks) in tilings {
+        for (a, x, inv) in [
+            ("general", "solve_general_mat", "inv_general"),
+            ("reversed", "solve_reversed_mat", "inv_reversed"),
+        ] {
+            let nodes = json!({"a": load(a, a_chunks.clone()), "b": load("b_mat", b_chunks.clone()),
+                "v": load("b_vec", json!(5)),
+                "x": {"op": "linalg.solve", "args": ["a", "b"]},
+                "xv": {"op": "linalg.solve", "args": ["a", "v"]},
+                "i": {"op": "linalg.inv", "args": ["a"]}});
+            let out = compute(nodes, &["x", "xv", "i"]).unwrap();
+            let what = format!("{a} chunks {a_chunks}");
+            assert_close(&out[0], x, 1e-10, &format!("solve {what}"));
+            assert_close(&out[2], inv, 1e-10, &format!("inv {what}"));
+            if a == "general" {
+                assert_close(
+                    &out[1],
+                    "solve_general_vec",
+                    1e-10,
+                    &format!("solve vec {what}"),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn solve_and_inv_are_tile_dags() {
+    // 3 x 3 tiles: 3 panels, 3 row tasks, 5 trailing updates (4 + 1).
+    let nodes = json!({"a": load("general", json!(4)), "i": {"op": "linalg.inv", "args": ["a"]}});
+    let doc = json!({"tessera": 1, "nodes": nodes, "outputs": ["i"]});
+    let graph = parse_and_validate(&doc.to_string(), &InferContext::default()).unwrap();
+    let lowered = tessera::compiler::lower(&graph, &LowerOptions::default()).unwrap();
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    for t in lowered.graph.tasks() {
+        let key = t.key.to_string();
+        for part in ["-lu-panel", "-lu-row", "-lu-update", "-lu-forward"] {
+            if key.contains(part) {
+                *counts.entry(part.to_string()).or_default() += 1;
+            }
+        }
+    }
+    assert_eq!(counts["-lu-panel"], 3, "{counts:?}");
+    assert_eq!(counts["-lu-row"], 3, "{counts:?}");
+    assert_eq!(counts["-lu-update"], 5, "{counts:?}");
+    // One forward chain of 3 steps per column block of the identity.
+    assert_eq!(counts["-lu-forward"], 9, "{counts:?}");
+}
+
+#[test]
+fn singular_matrices_fail_naming_the_step() {
+    for chunks in [json!(4), json!(12), json!([[5, 7], [3, 9]])] {
+        let nodes = json!({"a": load("singular", chunks.clone()), "i": {"op": "linalg.inv", "args": ["a"]}});
+        let e = compute(nodes, &["i"]).unwrap_err();
+        assert!(
+            e.contains("singular matrix") && e.contains("step"),
+            "{chunks}: {e}"
+        );
+        let nodes = json!({"a": load("singular", chunks.clone()), "b": load("b_vec", json!(4)),
+            "x": {"op": "linalg.solve", "args": ["a", "b"]}});
+        let e = compute(nodes, &["x"]).unwrap_err();
+        assert!(
+            e.contains("singular matrix") && e.contains("lu-panel"),
+            "{chunks}: {e}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------- TSQR

@@ -231,15 +231,42 @@ fn solve_triangular_is_blocked_substitution() {
 }
 
 #[test]
-fn solve_and_inv_use_the_whole_array_lu() {
+fn solve_and_inv_are_blocked_lu_tile_dags() {
     let l = lower_default(
         json!({"a": spd(6, json!(3)), "b": {"op": "ones", "shape": [6], "chunks": 3},
                "x": {"op": "linalg.solve", "args": ["a", "b"]},
                "i": {"op": "linalg.inv", "args": ["a"]}}),
         &["x", "i"],
     );
-    assert_eq!(count(&l.graph, "linalg.solve"), 1);
-    assert_eq!(count(&l.graph, "linalg.inv"), 1);
+    // Two tiles each: per factorization 2 panels, 1 row task, 1 trailing GEMM.
+    let c = calls(&l.graph);
+    assert_eq!(count(&l.graph, "linalg.solve"), 0, "{c:?}");
+    assert_eq!(count(&l.graph, "linalg.inv"), 0, "{c:?}");
+    assert_eq!(c["lu-panel"], 4, "{c:?}");
+    assert_eq!(c["lu-row"], 2, "{c:?}");
+    assert_eq!(c["gemm"], 2, "{c:?}");
+    // Forward chains: 2 steps for the vector b, 2 steps x 2 column blocks for inv.
+    assert_eq!(c["lu-forward"], 6, "{c:?}");
+    // Back substitution: one triangular solve per result block (2 + 4).
+    assert_eq!(c["linalg.solve_triangular"], 6, "{c:?}");
+    // The second panel reads the trailing update of step 0, which reads the row task.
+    let name = block_name(&l, 0);
+    let panel1 = reads(
+        &l.graph,
+        id_of(&l.graph, &format!("[\"{name}-lu-panel\",1]")),
+    );
+    assert_eq!(panel1, [format!("[\"{name}-lu-update\",0,1,1]")]);
+    let update = reads(
+        &l.graph,
+        id_of(&l.graph, &format!("[\"{name}-lu-update\",0,1,1]")),
+    );
+    assert_eq!(
+        update,
+        [
+            format!("[\"{name}-lu-panel\",0]"),
+            format!("[\"{name}-lu-row\",0,1]")
+        ]
+    );
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! Blocked linear algebra: `linalg.cholesky` as a tile DAG (POTRF, TRSM, SYRK,
 //! GEMM), `linalg.solve_triangular` as blocked substitution, and `linalg.qr` as
-//! TSQR. `linalg.solve` and `linalg.inv` keep the whole-array rule (LU with
-//! partial pivoting needs the whole column panel for every pivot choice).
+//! TSQR. (`linalg.solve` and `linalg.inv`, blocked LU, are in `lu.rs`.)
 //!
 //! Every rule asks for the other blocks of its own result with `block` (they are
 //! queued, not lowered in place), so a chain of tiles never deepens the stack.

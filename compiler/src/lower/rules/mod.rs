@@ -6,6 +6,7 @@ mod elementwise;
 mod fallback;
 mod layout;
 mod linalg;
+mod lu;
 mod matmul;
 mod overlap;
 mod reduction;
@@ -47,6 +48,7 @@ pub(super) fn lower_block(
         (Family::Linalg, "linalg.cholesky" | "linalg.solve_triangular") => {
             linalg::block(cx, node, index)
         }
+        (Family::Linalg, "linalg.solve" | "linalg.inv") => lu::block(cx, node, index),
         (Family::Blockwise, "map_overlap") => overlap::block(cx, node, index),
         (Family::Task, "item") if linalg::qr_input(cx, node).is_some() => {
             linalg::qr_part_block(cx, node, index)

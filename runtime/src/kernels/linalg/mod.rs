@@ -5,6 +5,7 @@
 mod convert;
 mod factor;
 mod gemm;
+mod lu;
 pub(crate) mod products;
 mod solve;
 mod update;
@@ -34,7 +35,26 @@ pub fn kernels() -> Vec<(&'static str, &'static str, KernelFn)> {
             solve::trsm,
         ),
         ("syrk", "syrk(c, a) -> c - a @ a.T", update::syrk),
-        ("gemm", "gemm(c, a, b) -> c - a @ b.T", update::gemm),
+        (
+            "gemm",
+            "gemm(c, a, b, trans_b=True) -> c - a @ b.T (c - a @ b when not trans_b)",
+            update::gemm,
+        ),
+        (
+            "lu-panel",
+            "lu-panel([tiles of the panel], step?, offset?) -> (perm, u_kk, l_kk, l_(k+1)k, ...)",
+            lu::lu_panel,
+        ),
+        (
+            "lu-row",
+            "lu-row(panel, [tiles of a block column]) -> (u_kj, swapped tiles below)",
+            lu::lu_row,
+        ),
+        (
+            "lu-forward",
+            "lu-forward(panel, [rhs tiles]) -> (y_k, updated rhs tiles below)",
+            lu::lu_forward,
+        ),
         (
             "lu",
             "lu(a) -> (perm, l, u) with a[perm] == l @ u",

@@ -8,9 +8,14 @@ use crate::kernels::KernelError;
 use crate::kernels::reduce::args::{self, Kwargs, err};
 use crate::value::{Array, Value};
 
-fn update(op: &str, c: &Array, a: &Array, b: &Array) -> Result<Value, KernelError> {
+fn update(op: &str, c: &Array, a: &Array, b: &Array, trans_b: bool) -> Result<Value, KernelError> {
     let mut cm = to_mat(op, c, "c")?;
     let (am, bm) = (to_mat(op, a, "a")?, to_mat(op, b, "b")?);
+    let bm = if trans_b {
+        bm
+    } else {
+        bm.transpose().to_owned()
+    };
     if am.nrows() != cm.nrows() || bm.nrows() != cm.ncols() || am.ncols() != bm.ncols() {
         return Err(err(
             op,
@@ -39,11 +44,11 @@ pub(crate) fn syrk(values: &[Value], _kwargs: &Kwargs) -> Result<Value, KernelEr
     let op = "syrk";
     args::arity(op, values, 2)?;
     let (c, a) = (args::array(op, values, 0)?, args::array(op, values, 1)?);
-    update(op, &c, &a, &a)
+    update(op, &c, &a, &a, true)
 }
 
-/// `gemm(c, a, b)` = c − a bᵀ.
-pub(crate) fn gemm(values: &[Value], _kwargs: &Kwargs) -> Result<Value, KernelError> {
+/// `gemm(c, a, b, trans_b=True)` = c − a bᵀ (c − a b when `trans_b` is false).
+pub(crate) fn gemm(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
     let op = "gemm";
     args::arity(op, values, 3)?;
     let (c, a, b) = (
@@ -51,7 +56,8 @@ pub(crate) fn gemm(values: &[Value], _kwargs: &Kwargs) -> Result<Value, KernelEr
         args::array(op, values, 1)?,
         args::array(op, values, 2)?,
     );
-    update(op, &c, &a, &b)
+    let trans_b = args::boolean(op, kwargs, "trans_b", true)?;
+    update(op, &c, &a, &b, trans_b)
 }
 
 #[cfg(test)]
