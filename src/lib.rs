@@ -31,12 +31,18 @@ pub fn validate_source(
     data_root: Option<PathBuf>,
 ) -> Result<String, ir::Faults> {
     let ctx = run::infer_context(source, data_root);
-    let graph = ir::parse_and_validate(source.text(), &ctx)?;
-    Ok(format!(
-        "{} nodes, {} outputs",
-        graph.nodes.len(),
-        graph.outputs.len()
-    ))
+    Ok(match run::load(source.text(), &ctx)? {
+        run::Loaded::Graph(graph) => format!(
+            "{} nodes, {} outputs",
+            graph.nodes.len(),
+            graph.outputs.len()
+        ),
+        run::Loaded::Tasks(tasks) => format!(
+            "{} tasks, {} outputs",
+            tasks.graph.len(),
+            tasks.outputs.len()
+        ),
+    })
 }
 
 /// The text of `tessera ops`: every op of the graph format by family, then every
