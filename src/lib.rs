@@ -7,10 +7,12 @@
 
 pub mod array;
 pub mod compute;
+pub mod graph;
 mod output;
 pub mod registry;
 pub mod run;
 pub mod source;
+pub mod viz;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -20,6 +22,7 @@ pub use array::{
     TensorAxes, compute_many, compute_many_with, concatenate, linalg, random, stack, task_graph,
     to_document, where_,
 };
+pub use graph::{Graph, GraphError, Key, Keys, Nested, Spec, get};
 pub use output::{OutputError, file_stem, write_outputs};
 pub use tessera_compiler as compiler;
 pub use tessera_ir as ir;

@@ -20,7 +20,7 @@ use tessera_ir::{
     Direct, Document, Faults, InferContext, TaskDocument, ValidGraph, direct_task_graph,
     parse_document, unknown_functions, validate,
 };
-use tessera_runtime::Trace;
+use tessera_runtime::{Registry, Trace};
 
 use crate::compute::{ComputeError, ComputeOptions, compute_graph, compute_tasks};
 use crate::output::{OutputError, write_outputs};
@@ -202,7 +202,15 @@ pub fn load(text: &str, ctx: &InferContext) -> Result<Loaded, Faults> {
 
 /// [`load`] for a parsed document.
 pub fn load_document(doc: &Document, ctx: &InferContext) -> Result<Loaded, Faults> {
-    let registry = default_registry();
+    load_document_with(doc, ctx, default_registry())
+}
+
+/// [`load_document`] with the functions of `registry`.
+pub fn load_document_with(
+    doc: &Document,
+    ctx: &InferContext,
+    registry: &Registry,
+) -> Result<Loaded, Faults> {
     let known = |f: &str| registry.get(f).is_some();
     match direct_task_graph(doc, &known) {
         Direct::Tasks(tasks) => Ok(Loaded::Tasks(tasks)),
