@@ -7,6 +7,7 @@
 
 pub mod array;
 pub mod compute;
+pub mod delayed;
 pub mod graph;
 mod output;
 pub mod registry;
@@ -18,10 +19,11 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 pub use array::{
-    Array, ArrayError, Axis, Bindings, Boundary, Chunking, DType, Element, Ellipsis, NewAxis,
-    TensorAxes, compute_many, compute_many_with, concatenate, linalg, random, stack, task_graph,
-    to_document, where_,
+    Array, ArrayError, Axis, Bindings, Boundary, Chunking, DType, DelayedBlocks, Element, Ellipsis,
+    NewAxis, TensorAxes, compute_many, compute_many_with, concatenate, linalg, random, stack,
+    task_graph, to_document, where_,
 };
+pub use delayed::{Delayed, delayed};
 pub use graph::{Graph, GraphError, Key, Keys, Nested, Spec, get};
 pub use output::{OutputError, file_stem, write_outputs};
 pub use tessera_compiler as compiler;
