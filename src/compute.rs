@@ -1,10 +1,11 @@
 //! The in-process pipeline shared by every frontend: a validated graph is lowered
-//! to tasks and run; the stages are timed.
+//! to tasks and run, or a task graph goes through the task-graph passes and is
+//! run; the stages are timed.
 
 use std::time::Instant;
 
-use tessera_compiler::{LowerOptions, lower};
-use tessera_ir::ValidGraph;
+use tessera_compiler::{LowerOptions, TaskPasses, TaskProgram, lower, optimize_tasks};
+use tessera_ir::{TaskGraph, TaskId, ValidGraph};
 use tessera_runtime::executor::{self, RunOptions as ExecOptions};
 use tessera_runtime::{Policy, Registry, Trace, Value};
 
@@ -26,6 +27,8 @@ pub struct ComputeOptions<'a> {
     pub trace: Option<&'a Trace>,
     /// Progress callback `(done, total)`.
     pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
+    /// The task-graph passes run on task graphs ([`compute_tasks`]).
+    pub task_passes: TaskPasses,
 }
 
 impl Default for ComputeOptions<'_> {
@@ -38,6 +41,7 @@ impl Default for ComputeOptions<'_> {
             registry: None,
             trace: None,
             progress: None,
+            task_passes: TaskPasses::default(),
         }
     }
 }
@@ -47,7 +51,7 @@ impl Default for ComputeOptions<'_> {
 pub struct Computed {
     /// Each output's id and value, in the document's order.
     pub outputs: Vec<(String, Value)>,
-    /// Seconds spent in the optimizer (no rewrite pass is in the pipeline yet).
+    /// Seconds spent in the optimizer (for a task graph: the task-graph passes).
     pub optimize_s: f64,
     /// Seconds spent lowering to tasks.
     pub lower_s: f64,
@@ -80,22 +84,7 @@ pub fn compute_graph(
     graph: &ValidGraph,
     options: &ComputeOptions<'_>,
 ) -> Result<Computed, ComputeError> {
-    let policy: Box<dyn Policy> =
-        tessera_runtime::policy::by_name(&options.policy).ok_or_else(|| {
-            ComputeError::Options(format!(
-                "unknown policy {:?}; choose one of {}",
-                options.policy,
-                tessera_runtime::policy::POLICY_NAMES.join(", ")
-            ))
-        })?;
-    let workers = options.threads.unwrap_or(0);
-    let executor = executor::by_name(&options.executor, workers).ok_or_else(|| {
-        ComputeError::Options(format!(
-            "unknown executor {:?}; choose one of {}",
-            options.executor,
-            executor::EXECUTOR_NAMES.join(", ")
-        ))
-    })?;
+    let executor = Setup::new(options)?;
     // No rewrite pass is in the pipeline yet: the optimizer stage takes no time.
     let optimize_s = 0.0;
 
@@ -112,29 +101,99 @@ pub fn compute_graph(
     };
     let lower_s = lower_start.elapsed().as_secs_f64();
 
-    let registry = options.registry.unwrap_or_else(|| default_registry());
-    let exec_options = ExecOptions {
-        policy: policy.as_ref(),
-        trace: options.trace,
-        progress: options.progress,
-    };
-    let execute_start = Instant::now();
-    let output = executor::run(
+    let ids = graph.outputs.iter().map(|&n| graph.node(n).id.clone());
+    executor.run(
         &lowered.graph,
         &lowered.outputs,
-        registry,
-        executor.as_ref(),
-        &exec_options,
-    )?;
-    let execute_s = execute_start.elapsed().as_secs_f64();
-    let ids = graph.outputs.iter().map(|&n| graph.node(n).id.clone());
-    Ok(Computed {
-        outputs: ids.zip(output.outputs).collect(),
+        ids,
+        options,
         optimize_s,
         lower_s,
-        execute_s,
-        tasks: output.stats.tasks,
-        peak_bytes: output.stats.peak_bytes,
-        workers: executor.workers(),
-    })
+    )
+}
+
+/// Runs a task graph (a document with no array node, a [`crate::Graph`], delayed
+/// values): the task-graph passes of `options.task_passes`, timed as the
+/// optimizer stage, then the executor. `names` are the outputs' ids, in order.
+pub fn compute_tasks(
+    graph: TaskGraph,
+    outputs: Vec<TaskId>,
+    names: Vec<String>,
+    options: &ComputeOptions<'_>,
+) -> Result<Computed, ComputeError> {
+    let executor = Setup::new(options)?;
+    let start = Instant::now();
+    let (program, _report) = optimize_tasks(TaskProgram { graph, outputs }, options.task_passes);
+    let optimize_s = start.elapsed().as_secs_f64();
+    executor.run(
+        &program.graph,
+        &program.outputs,
+        names.into_iter(),
+        options,
+        optimize_s,
+        0.0,
+    )
+}
+
+/// The policy and executor named by the options.
+struct Setup {
+    policy: Box<dyn Policy>,
+    executor: Box<dyn executor::Executor>,
+}
+
+impl Setup {
+    fn new(options: &ComputeOptions<'_>) -> Result<Setup, ComputeError> {
+        let policy: Box<dyn Policy> = tessera_runtime::policy::by_name(&options.policy)
+            .ok_or_else(|| {
+                ComputeError::Options(format!(
+                    "unknown policy {:?}; choose one of {}",
+                    options.policy,
+                    tessera_runtime::policy::POLICY_NAMES.join(", ")
+                ))
+            })?;
+        let workers = options.threads.unwrap_or(0);
+        let executor = executor::by_name(&options.executor, workers).ok_or_else(|| {
+            ComputeError::Options(format!(
+                "unknown executor {:?}; choose one of {}",
+                options.executor,
+                executor::EXECUTOR_NAMES.join(", ")
+            ))
+        })?;
+        Ok(Setup { policy, executor })
+    }
+
+    fn run(
+        &self,
+        graph: &TaskGraph,
+        outputs: &[TaskId],
+        names: impl Iterator<Item = String>,
+        options: &ComputeOptions<'_>,
+        optimize_s: f64,
+        lower_s: f64,
+    ) -> Result<Computed, ComputeError> {
+        let registry = options.registry.unwrap_or_else(|| default_registry());
+        let exec_options = ExecOptions {
+            policy: self.policy.as_ref(),
+            trace: options.trace,
+            progress: options.progress,
+        };
+        let execute_start = Instant::now();
+        let output = executor::run(
+            graph,
+            outputs,
+            registry,
+            self.executor.as_ref(),
+            &exec_options,
+        )?;
+        let execute_s = execute_start.elapsed().as_secs_f64();
+        Ok(Computed {
+            outputs: names.zip(output.outputs).collect(),
+            optimize_s,
+            lower_s,
+            execute_s,
+            tasks: output.stats.tasks,
+            peak_bytes: output.stats.peak_bytes,
+            workers: self.executor.workers(),
+        })
+    }
 }

@@ -7,19 +7,24 @@
 
 pub mod array;
 pub mod compute;
+pub mod delayed;
+pub mod graph;
 mod output;
 pub mod registry;
 pub mod run;
 pub mod source;
+pub mod viz;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 pub use array::{
-    Array, ArrayError, Axis, Bindings, Boundary, Chunking, DType, Element, Ellipsis, NewAxis,
-    TensorAxes, compute_many, compute_many_with, concatenate, linalg, random, stack, task_graph,
-    to_document, where_,
+    Array, ArrayError, Axis, Bindings, Boundary, Chunking, DType, DelayedBlocks, Element, Ellipsis,
+    NewAxis, TensorAxes, compute_many, compute_many_with, concatenate, linalg, random, stack,
+    task_graph, to_document, where_,
 };
+pub use delayed::{Delayed, delayed};
+pub use graph::{Graph, GraphError, Key, Keys, Nested, Spec, get};
 pub use output::{OutputError, file_stem, write_outputs};
 pub use tessera_compiler as compiler;
 pub use tessera_ir as ir;
@@ -31,12 +36,18 @@ pub fn validate_source(
     data_root: Option<PathBuf>,
 ) -> Result<String, ir::Faults> {
     let ctx = run::infer_context(source, data_root);
-    let graph = ir::parse_and_validate(source.text(), &ctx)?;
-    Ok(format!(
-        "{} nodes, {} outputs",
-        graph.nodes.len(),
-        graph.outputs.len()
-    ))
+    Ok(match run::load(source.text(), &ctx)? {
+        run::Loaded::Graph(graph) => format!(
+            "{} nodes, {} outputs",
+            graph.nodes.len(),
+            graph.outputs.len()
+        ),
+        run::Loaded::Tasks(tasks) => format!(
+            "{} tasks, {} outputs",
+            tasks.graph.len(),
+            tasks.outputs.len()
+        ),
+    })
 }
 
 /// The text of `tessera ops`: every op of the graph format by family, then every

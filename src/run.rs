@@ -1,5 +1,11 @@
 //! `tessera run`: parse, validate, compute, and write the outputs, a stats file
 //! and a trace.
+//!
+//! A document with no array node (every dask-dialect document, and canonical
+//! documents of `call` and `literal` nodes) takes the direct path: it becomes a
+//! task graph without per-node validation records ([`tessera_ir::direct_task_graph`])
+//! and goes through the task-graph passes; any other document is validated and
+//! lowered. Both report the same faults, plus calls of unknown functions.
 
 use std::fs;
 use std::io::IsTerminal;
@@ -10,11 +16,15 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use tessera_compiler::LowerOptions;
-use tessera_ir::{Faults, InferContext, parse_and_validate};
-use tessera_runtime::Trace;
+use tessera_ir::{
+    Direct, Document, Faults, InferContext, TaskDocument, ValidGraph, direct_task_graph,
+    parse_document, unknown_functions, validate,
+};
+use tessera_runtime::{Registry, Trace};
 
-use crate::compute::{ComputeError, ComputeOptions, compute_graph};
+use crate::compute::{ComputeError, ComputeOptions, compute_graph, compute_tasks};
 use crate::output::{OutputError, write_outputs};
+use crate::registry::default_registry;
 use crate::source::Source;
 
 /// Options of `tessera run`.
@@ -118,7 +128,7 @@ impl RunError {
 pub fn run_source(source: &Source, options: &RunOptions) -> Result<RunReport, RunError> {
     let start = Instant::now();
     let ctx = infer_context(source, options.data_root.clone());
-    let graph = parse_and_validate(source.text(), &ctx).map_err(|faults| RunError::Invalid {
+    let loaded = load(source.text(), &ctx).map_err(|faults| RunError::Invalid {
         name: source.name().to_string(),
         faults,
     })?;
@@ -139,7 +149,10 @@ pub fn run_source(source: &Source, options: &RunOptions) -> Result<RunReport, Ru
         },
         ..ComputeOptions::default()
     };
-    let computed = compute_graph(&graph, &compute_options);
+    let computed = match loaded {
+        Loaded::Tasks(t) => compute_tasks(t.graph, t.outputs, t.output_names, &compute_options),
+        Loaded::Graph(graph) => compute_graph(&graph, &compute_options),
+    };
     bar.finish();
     if let (Some(trace), Some(path)) = (&trace, &options.trace_file) {
         // The trace is written even when a task failed: it shows what ran.
@@ -169,6 +182,51 @@ pub fn run_source(source: &Source, options: &RunOptions) -> Result<RunReport, Ru
         })?;
     }
     Ok(RunReport { written, stats })
+}
+
+/// A document ready to compute.
+#[derive(Debug)]
+pub enum Loaded {
+    /// A document with no array node, as a task graph (the direct path).
+    Tasks(TaskDocument),
+    /// A document with array nodes, validated.
+    Graph(ValidGraph),
+}
+
+/// Parses and checks a document: the direct path for task graphs, validation
+/// otherwise; every `call` must name a function of the default registry.
+pub fn load(text: &str, ctx: &InferContext) -> Result<Loaded, Faults> {
+    let doc = parse_document(text)?;
+    load_document(&doc, ctx)
+}
+
+/// [`load`] for a parsed document.
+pub fn load_document(doc: &Document, ctx: &InferContext) -> Result<Loaded, Faults> {
+    load_document_with(doc, ctx, default_registry())
+}
+
+/// [`load_document`] with the functions of `registry`.
+pub fn load_document_with(
+    doc: &Document,
+    ctx: &InferContext,
+    registry: &Registry,
+) -> Result<Loaded, Faults> {
+    let known = |f: &str| registry.get(f).is_some();
+    match direct_task_graph(doc, &known) {
+        Direct::Tasks(tasks) => Ok(Loaded::Tasks(tasks)),
+        Direct::Invalid(faults) => Err(faults),
+        Direct::Generic => {
+            let unknown = unknown_functions(doc, &known);
+            match validate(doc, ctx) {
+                Ok(graph) if unknown.is_empty() => Ok(Loaded::Graph(graph)),
+                Ok(_) => Err(Faults(unknown)),
+                Err(Faults(mut faults)) => {
+                    faults.extend(unknown);
+                    Err(Faults(faults))
+                }
+            }
+        }
+    }
 }
 
 /// Where `from_npy` paths of a document are resolved.

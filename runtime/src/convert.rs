@@ -24,6 +24,8 @@ pub trait IntoValue {
 
 /// What a typed function may return: a value, or a `Result` of one.
 pub trait IntoTaskResult {
+    /// The value type on success (`T` for both `T` and `Result<T, E>`).
+    type Output;
     /// The result type's name in signatures.
     fn type_name() -> String;
     /// Converts into the registry's result type.
@@ -31,6 +33,7 @@ pub trait IntoTaskResult {
 }
 
 impl<T: IntoValue> IntoTaskResult for T {
+    type Output = T;
     fn type_name() -> String {
         <T as IntoValue>::type_name()
     }
@@ -40,6 +43,7 @@ impl<T: IntoValue> IntoTaskResult for T {
 }
 
 impl<T: IntoValue, E: Into<TaskError>> IntoTaskResult for Result<T, E> {
+    type Output = T;
     fn type_name() -> String {
         <T as IntoValue>::type_name()
     }
@@ -208,6 +212,44 @@ impl<T: IntoValue> IntoValue for Vec<T> {
     }
 }
 
+macro_rules! tuple_conversions {
+    ($n:literal: $($t:ident $i:tt),*) => {
+        impl<$($t: FromValue),*> FromValue for ($($t,)*) {
+            fn type_name() -> String {
+                let parts: Vec<String> = vec![$($t::type_name()),*];
+                format!("tuple[{}]", parts.join(", "))
+            }
+            /// A tuple or a list of exactly this many parts, each converted.
+            fn from_value(value: &Value) -> Result<Self, TaskError> {
+                match value {
+                    Value::List(items) | Value::Tuple(items) if items.len() == $n => Ok(($(
+                        $t::from_value(&items[$i]).map_err(|e| match e {
+                            TaskError::Type(m) => TaskError::Type(format!("part {}: {m}", $i)),
+                            other => other,
+                        })?,
+                    )*)),
+                    other => Err(mismatch(&Self::type_name(), other)),
+                }
+            }
+        }
+
+        impl<$($t: IntoValue),*> IntoValue for ($($t,)*) {
+            fn type_name() -> String {
+                let parts: Vec<String> = vec![$(<$t as IntoValue>::type_name()),*];
+                format!("tuple[{}]", parts.join(", "))
+            }
+            /// A [`Value::Tuple`] (a multi-part result).
+            fn into_value(self) -> Value {
+                Value::Tuple(vec![$(self.$i.into_value()),*].into())
+            }
+        }
+    };
+}
+
+tuple_conversions!(2: A 0, B 1);
+tuple_conversions!(3: A 0, B 1, C 2);
+tuple_conversions!(4: A 0, B 1, C 2, D 3);
+
 impl FromValue for Array {
     fn type_name() -> String {
         "array".into()
@@ -336,5 +378,19 @@ mod tests {
             <Result<f64, TaskError> as IntoTaskResult>::type_name(),
             "float"
         );
+    }
+
+    #[test]
+    fn tuples_convert_part_by_part() {
+        let v = (1i64, 2.5f64).into_value();
+        assert_eq!(
+            v,
+            Value::Tuple(vec![Value::Int(1), Value::Float(2.5)].into())
+        );
+        assert_eq!(<(i64, f64)>::from_value(&v).unwrap(), (1, 2.5));
+        let err = <(i64, i64)>::from_value(&v).unwrap_err().to_string();
+        assert_eq!(err, "part 1: expected int, got float");
+        assert!(<(i64, i64, i64)>::from_value(&v).is_err());
+        assert_eq!(<(i64, String) as IntoValue>::type_name(), "tuple[int, str]");
     }
 }

@@ -67,7 +67,7 @@ element!(i32, Int32, Value::Int(x) => x as i32);
 element!(bool, Bool, Value::Bool(x) => x);
 
 /// The document of `arrays`, validated, and its bindings.
-fn prepare(arrays: &[&Array]) -> Result<(ValidGraph, Bindings), ArrayError> {
+pub(super) fn prepare(arrays: &[&Array]) -> Result<(ValidGraph, Bindings), ArrayError> {
     let (doc, bindings) = to_document(arrays);
     let graph =
         tessera_ir::validate(&doc, &InferContext::default()).map_err(ArrayError::Invalid)?;
@@ -75,7 +75,7 @@ fn prepare(arrays: &[&Array]) -> Result<(ValidGraph, Bindings), ArrayError> {
 }
 
 /// Lowering options with the inputs bound (the caller's own inputs kept).
-fn lower_options(base: &LowerOptions, bindings: &Bindings) -> LowerOptions {
+pub(super) fn lower_options(base: &LowerOptions, bindings: &Bindings) -> LowerOptions {
     let mut lower = base.clone();
     lower.inputs.extend(bindings.to_inputs());
     lower
@@ -93,6 +93,10 @@ pub fn compute_many_with(
     options: &ComputeOptions<'_>,
 ) -> Result<Vec<Value>, ArrayError> {
     let (graph, bindings) = prepare(arrays)?;
+    if bindings.sources().next().is_some() {
+        // Arrays made from delayed values compute with them, as one task graph.
+        return super::delayed::compute_arrays(arrays, options);
+    }
     let options = ComputeOptions {
         executor: options.executor.clone(),
         threads: options.threads,
@@ -101,6 +105,7 @@ pub fn compute_many_with(
         registry: options.registry,
         trace: options.trace,
         progress: options.progress,
+        task_passes: options.task_passes,
     };
     let computed = compute_graph(&graph, &options)?;
     Ok(computed.outputs.into_iter().map(|(_, v)| v).collect())

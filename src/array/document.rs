@@ -25,6 +25,8 @@ use super::expr::{Expr, InputData, Operand};
 #[derive(Clone, Default)]
 pub struct Bindings {
     values: HashMap<String, Arc<Value>>,
+    /// Inputs computed from delayed values, by name.
+    sources: HashMap<String, Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Bindings {
@@ -60,6 +62,11 @@ impl Bindings {
         names
     }
 
+    /// The delayed sources of inputs, by name.
+    pub(crate) fn sources(&self) -> impl Iterator<Item = &Arc<dyn std::any::Any + Send + Sync>> {
+        self.sources.values()
+    }
+
     /// The bindings as lowering takes them: opaque literals holding the runtime
     /// values (the same allocation each time, so keys stay the same).
     pub(crate) fn to_inputs(&self) -> HashMap<String, Literal> {
@@ -69,6 +76,11 @@ impl Bindings {
                 let any: Arc<dyn std::any::Any + Send + Sync> = v.clone();
                 (name.clone(), Literal::Opaque(any))
             })
+            .chain(
+                self.sources
+                    .iter()
+                    .map(|(name, s)| (name.clone(), Literal::Opaque(s.clone()))),
+            )
             .collect()
     }
 }
@@ -115,6 +127,9 @@ pub fn to_document(arrays: &[&Array]) -> (Document, Bindings) {
                 names.insert(name.clone());
                 if let Some(value) = &input.value {
                     bindings.values.insert(name.clone(), value.clone());
+                }
+                if let Some(source) = &input.source {
+                    bindings.sources.insert(name.clone(), source.clone());
                 }
                 attrs.insert("name".into(), Json::String(name));
             }
@@ -277,6 +292,7 @@ fn bind_input(node: &tessera_ir::ValidNode, bindings: &Bindings) -> Result<Input
     Ok(InputData {
         name: Some(name.to_owned()),
         value,
+        source: None,
     })
 }
 

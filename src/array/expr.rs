@@ -33,6 +33,9 @@ pub(crate) struct InputData {
     pub(crate) name: Option<String>,
     /// The value (absent for a document read without a binding for it).
     pub(crate) value: Option<Arc<Value>>,
+    /// A lazy source computed with the array instead of a value: the delayed
+    /// value of [`Array::from_delayed`](super::Array::from_delayed).
+    pub(crate) source: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 /// An expression node.

@@ -38,6 +38,7 @@
 mod args;
 mod blockwise;
 mod compute;
+mod delayed;
 mod document;
 mod elementwise;
 mod error;
@@ -59,6 +60,7 @@ use tessera_ir::{ArrayMeta, Chunks, Meta};
 pub use args::{Axis, Boundary, Chunking, IntoOperand, OperandArg, Scalar, TensorAxes};
 pub use blockwise::operand;
 pub use compute::{Element, compute_many, compute_many_with, task_graph};
+pub use delayed::DelayedBlocks;
 pub use document::{Bindings, to_document};
 pub use elementwise::where_;
 pub use error::ArrayError;

@@ -45,6 +45,7 @@ impl Array {
         node.input = Some(InputData {
             name: None,
             value: Some(Arc::new(Value::Array(data))),
+            source: None,
         });
         Array::from_node(Arc::new(node))
     }

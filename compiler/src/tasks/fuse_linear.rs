@@ -1,0 +1,151 @@
+//! Linear fusion: a chain of tasks where each one's only user is the next, and
+//! the next uses nothing else, becomes one task whose expression nests the
+//! calls (Dask's `fuse`). The fused task keeps the key of the chain's last task
+//! (the one the rest of the graph refers to); inner keys disappear.
+
+use tessera_ir::{TaskExpr, TaskGraph, TaskId};
+
+use super::{TaskProgram, compact, dependent_counts, map_refs};
+
+/// Most tasks fused into one: longer chains are cut into pieces of this length,
+/// so a task's expression stays shallow.
+pub const MAX_CHAIN: usize = 64;
+
+/// The graph with linear chains fused, at most `max_chain` tasks per fused task.
+pub fn fuse_linear(graph: &TaskGraph, outputs: &[TaskId], max_chain: usize) -> TaskProgram {
+    let n = graph.len();
+    let users = dependent_counts(graph);
+    let mut is_output = vec![false; n];
+    for o in outputs {
+        is_output[o.index()] = true;
+    }
+    // below[p] = c when p's only dependency is c, used once.
+    let mut below: Vec<Option<TaskId>> = vec![None; n];
+    for (p, task) in graph.tasks().iter().enumerate() {
+        let mut only: Option<TaskId> = None;
+        let mut uses = 0usize;
+        let mut single = true;
+        task.expr.for_each_ref(&mut |d| {
+            uses += 1;
+            match only {
+                None => only = Some(d),
+                Some(o) if o == d => {}
+                Some(_) => single = false,
+            }
+        });
+        if single && uses == 1 {
+            below[p] = only;
+        }
+    }
+    // absorbed[c]: c is written into the task above it.
+    let mut absorbed = vec![false; n];
+    for (p, c) in below.iter().enumerate() {
+        if let Some(c) = c {
+            let c = c.index();
+            absorbed[c] = users[c] == 1 && !is_output[c] && c != p;
+        }
+    }
+    // Walk each chain from its top; cut it every `max_chain` tasks.
+    let max_chain = max_chain.max(1);
+    let mut tops: Vec<usize> = (0..n).filter(|&t| !absorbed[t]).collect();
+    let mut fused: Vec<Option<TaskExpr>> = vec![None; n];
+    let mut chain: Vec<usize> = Vec::new();
+    while let Some(top) = tops.pop() {
+        chain.clear();
+        chain.push(top);
+        let mut at = top;
+        while let Some(c) = below[at].filter(|c| absorbed[c.index()]) {
+            if chain.len() == max_chain {
+                absorbed[c.index()] = false;
+                tops.push(c.index());
+                break;
+            }
+            chain.push(c.index());
+            at = c.index();
+        }
+        if chain.len() == 1 {
+            continue;
+        }
+        let bottom = *chain.last().expect("a chain has a task");
+        let mut inner = Some(graph.tasks()[bottom].expr.clone());
+        for &t in chain.iter().rev().skip(1) {
+            let target = below[t].expect("an inner task has one dependency");
+            inner = Some(map_refs(&graph.tasks()[t].expr, &mut |d| {
+                if d == target {
+                    inner.take().expect("the dependency is used once")
+                } else {
+                    TaskExpr::Ref(d)
+                }
+            }));
+        }
+        fused[top] = inner;
+    }
+    let keep: Vec<bool> = absorbed.iter().map(|a| !a).collect();
+    compact(graph, outputs, &keep, |id| {
+        fused[id.index()]
+            .take()
+            .unwrap_or_else(|| graph.task(id).expr.clone())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::render;
+    use super::super::testing::{call, lit, program, r};
+    use super::*;
+
+    #[test]
+    fn chains_become_one_task() {
+        // a -> b -> c -> d, and e uses a and d: b, c fuse into d.
+        let p = program(
+            &[
+                ("a", lit(1)),
+                ("b", call("inc", vec![r(0)])),
+                ("c", call("inc", vec![r(1)])),
+                ("d", call("dec", vec![r(2)])),
+                ("e", call("add", vec![r(3), r(0)])),
+            ],
+            &["e"],
+        );
+        assert_eq!(
+            render(&fuse_linear(&p.graph, &p.outputs, MAX_CHAIN)),
+            "a = 1\nd = dec(inc(inc(@a)))\ne = add(@d, @a)\noutputs: e"
+        );
+    }
+
+    #[test]
+    fn shared_outputs_and_double_uses_stop_a_chain() {
+        let p = program(
+            &[
+                ("a", lit(1)),
+                ("b", call("inc", vec![r(0)])),
+                ("c", call("add", vec![r(1), r(1)])),
+                ("d", call("inc", vec![r(2)])),
+                ("e", call("inc", vec![r(3)])),
+            ],
+            &["e", "d"],
+        );
+        assert_eq!(
+            render(&fuse_linear(&p.graph, &p.outputs, MAX_CHAIN)),
+            // a fuses into b; c uses b twice, so b stays; d is an output: it stays
+            // and takes c in; e uses d, an output, so it stays apart.
+            "b = inc(1)\nd = inc(add(@b, @b))\ne = inc(@d)\noutputs: e, d"
+        );
+    }
+
+    #[test]
+    fn long_chains_are_cut() {
+        let n = 1000u32;
+        let mut tasks = vec![("k0".to_string(), lit(0))];
+        for i in 1..n {
+            tasks.push((format!("k{i}"), call("inc", vec![r(i - 1)])));
+        }
+        let named: Vec<(&str, _)> = tasks.iter().map(|(k, e)| (k.as_str(), e.clone())).collect();
+        let p = program(&named, &["k999"]);
+        let fused = fuse_linear(&p.graph, &p.outputs, 10);
+        assert_eq!(fused.graph.len(), 100);
+        assert_eq!(render(&fused).lines().last(), Some("outputs: k999"));
+        let first = render(&fused).lines().next().unwrap().to_string();
+        assert_eq!(first, "k9 = inc(inc(inc(inc(inc(inc(inc(inc(inc(0)))))))))");
+    }
+}
