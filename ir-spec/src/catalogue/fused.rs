@@ -488,12 +488,12 @@ mod tests {
             ),
         ];
         for (prog, at, msg) in cases {
-            let e = run(&[x.clone()], json!({"program": prog})).unwrap_err();
+            let e = run(std::slice::from_ref(&x), json!({"program": prog})).unwrap_err();
             assert_eq!(e.at.as_deref(), Some(at), "{prog}: {e:?}");
             assert!(e.message.contains(msg), "{prog}: {}", e.message);
         }
         let e = run(
-            &[x.clone()],
+            std::slice::from_ref(&x),
             json!({"program": [{"op": "exp", "args": ["$0"]}], "reduce": {"op": "cumsum"}}),
         )
         .unwrap_err();
