@@ -5,7 +5,9 @@
 //! per-block tasks, demand-driven from the outputs). The e-graph rewrites, fusion
 //! and task-graph passes come before and after it as they land.
 
+pub mod fuse;
 pub mod lower;
 mod token;
 
+pub use fuse::{FusePass, fuse};
 pub use lower::{LowerError, LowerOptions, Lowered, lower, lower_nodes};
