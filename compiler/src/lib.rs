@@ -6,9 +6,11 @@
 //! fusion come before it as they land; the task-graph passes ([`tasks`]: cull, inline,
 //! linear fusion) run after it, and alone for graphs with no array node.
 
+pub mod fuse;
 pub mod lower;
 pub mod tasks;
 mod token;
 
+pub use fuse::{FusePass, fuse};
 pub use lower::{LowerError, LowerOptions, Lowered, lower, lower_nodes};
 pub use tasks::{PassReport, TaskPasses, TaskProgram, optimize_tasks};

@@ -257,6 +257,10 @@ impl<'g> Lowerer<'g> {
                 Meta::Array(_) => self.whole(*n),
                 _ => TaskExpr::Ref(self.value(*n)),
             },
+            // A boolean stays a boolean (NEP 50: `bool_array + False` is bool).
+            ValidArg::Scalar(tessera_ir::ScalarKind::Bool, v, _) => {
+                TaskExpr::Literal(Literal::Json(Json::Bool(*v != 0.0)))
+            }
             ValidArg::Scalar(_, _, number) => {
                 TaskExpr::Literal(Literal::Json(Json::Number(number.clone())))
             }

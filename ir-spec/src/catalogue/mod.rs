@@ -14,6 +14,7 @@ mod attr;
 mod blockwise;
 mod broadcast;
 mod elementwise;
+pub mod fused;
 mod linalg;
 mod npy_header;
 mod reductions;
@@ -248,7 +249,7 @@ impl Family {
 }
 
 static ALL: LazyLock<Vec<OpSpec>> = LazyLock::new(|| {
-    let families: [&[&[OpSpec]]; 7] = [
+    let families: [&[&[OpSpec]]; 8] = [
         sources::OPS,
         elementwise::OPS,
         reductions::OPS,
@@ -256,6 +257,7 @@ static ALL: LazyLock<Vec<OpSpec>> = LazyLock::new(|| {
         linalg::OPS,
         blockwise::OPS,
         tasks::OPS,
+        fused::OPS,
     ];
     let mut ops: Vec<OpSpec> = families
         .into_iter()
@@ -296,8 +298,9 @@ mod tests {
         matmul dot tensordot outer linalg.cholesky linalg.solve_triangular linalg.solve linalg.inv
         linalg.qr map_overlap map_blocks call from_delayed item literal";
 
-    /// Ops tessera adds to the contract (`input`: in-memory data bound by name).
-    const ADDITIONS: &str = "input";
+    /// Ops tessera adds to the contract (`input`: in-memory data bound by name;
+    /// `fused`: elementwise chains made by the fusion pass).
+    const ADDITIONS: &str = "input fused";
 
     #[test]
     fn every_contract_op_is_in_the_catalogue_and_nothing_else() {

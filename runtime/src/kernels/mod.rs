@@ -4,6 +4,7 @@
 pub mod chunk;
 pub mod elementwise;
 pub mod error;
+pub mod fused;
 pub mod layout;
 pub mod linalg;
 pub mod npy;

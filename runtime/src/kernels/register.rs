@@ -20,6 +20,7 @@ fn tables() -> Vec<Vec<(&'static str, &'static str, KernelFn)>> {
         super::npy::kernels(),
         super::overlap::kernels(),
         super::chunk::kernels(),
+        super::fused::kernels(),
     ]
 }
 

@@ -4,6 +4,7 @@
 mod axes;
 mod elementwise;
 mod fallback;
+mod fused;
 mod layout;
 mod linalg;
 mod lu;
@@ -33,6 +34,7 @@ pub(super) fn lower_block(
         (Family::Source, "from_npy") => sources::npy_block(cx, node, index),
         (Family::Source, "input") => sources::input_block(cx, node, index),
         (Family::Source, _) => sources::block(cx, node, index),
+        (Family::Blockwise, "fused") => fused::block(cx, node, index),
         (Family::Elementwise, _) => elementwise::block(cx, node, index),
         (Family::Reduction, "cumsum" | "cumprod") => scan::block(cx, node, index),
         (Family::Reduction, _) => reduction::block(cx, node, index),

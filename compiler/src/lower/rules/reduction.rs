@@ -9,12 +9,13 @@
 use std::sync::Arc;
 
 use serde_json::{Map, Value as Json, json};
-use tessera_ir::{NodeIdx, ValidArg};
+use tessera_ir::{Chunks, NodeIdx, ValidArg};
 use tessera_ir::{TaskExpr, TaskKey};
 
 use super::axes::axis_list;
 use crate::lower::Lowerer;
 use crate::lower::context::call;
+use crate::lower::select::offsets;
 
 /// The reduced axes of an input of `ndim` axes given the `axis` attribute.
 pub(crate) fn reduced_axes(axis: Option<&Json>, ndim: usize) -> Result<Vec<usize>, String> {
@@ -35,15 +36,58 @@ pub(super) fn block(
     };
     let input = *input;
     let in_chunks = cx.chunks(input).clone();
+    let op = n.op.name;
+    tree(
+        cx,
+        node,
+        index,
+        op,
+        &in_chunks,
+        &mut |cx, block_index, bounds, kwargs| {
+            let mut kwargs = kwargs.clone();
+            if matches!(op, "argmin" | "argmax") {
+                kwargs.insert(
+                    "offset".into(),
+                    json!(bounds.iter().map(|b| b.0).collect::<Vec<_>>()),
+                );
+                kwargs.insert("shape".into(), json!(in_chunks.shape()));
+            }
+            let block = cx.block(input, block_index);
+            call(
+                &format!("{op}-partial"),
+                vec![TaskExpr::Ref(block)],
+                Arc::new(kwargs),
+            )
+        },
+    )
+}
+
+/// Makes the partial of one input block: the block index, its global bounds, and
+/// the kwargs every partial gets (`axis`, `ddof`).
+pub(super) type PartialFn<'f> =
+    dyn FnMut(&mut Lowerer<'_>, &[usize], &[(usize, usize)], &Map<String, Json>) -> TaskExpr + 'f;
+
+/// The tree reduction of block `index` of reduction node `node` (whose attributes
+/// `axis`, `keepdims`, `ddof` are read) over an input chunked as `in_chunks`, with
+/// `op`'s combine and finalize kernels; `partial` makes each leaf.
+pub(super) fn tree(
+    cx: &mut Lowerer<'_>,
+    node: NodeIdx,
+    index: &[usize],
+    op: &str,
+    in_chunks: &Chunks,
+    partial: &mut PartialFn<'_>,
+) -> Result<TaskExpr, String> {
+    let n = cx.node(node);
+    let attrs = reduction_attrs(n);
     let ndim = in_chunks.ndim();
-    let axes = reduced_axes(n.attrs.get("axis"), ndim)?;
-    let keepdims = n
-        .attrs
+    let axes = reduced_axes(attrs.get("axis"), ndim)?;
+    let keepdims = attrs
         .get("keepdims")
         .and_then(Json::as_bool)
         .unwrap_or(false);
-    let op = n.op.name;
     let name = cx.name(node).to_string();
+    let offsets: Vec<Vec<usize>> = in_chunks.0.iter().map(|a| offsets(a)).collect();
 
     // The input block index along kept axes, from the result block index.
     let mut fixed = vec![None; ndim];
@@ -67,35 +111,25 @@ pub(super) fn block(
     let mut base = Map::new();
     if matches!(op, "argmin" | "argmax") {
         // These take one axis (or null: the flattened array), as NumPy.
-        let axis = n.attrs.get("axis").and_then(Json::as_i64);
+        let axis = attrs.get("axis").and_then(Json::as_i64);
         base.insert("axis".into(), json!(axis.map(|_| axes[0])));
     } else {
         base.insert("axis".into(), json!(axes));
     }
-    if let Some(ddof) = n.attrs.get("ddof") {
+    if let Some(ddof) = attrs.get("ddof") {
         base.insert("ddof".into(), ddof.clone());
     }
-    let global_shape = in_chunks.shape();
     let mut level: Vec<TaskExpr> = Vec::with_capacity(total);
     let mut pos = vec![0usize; ndim];
     for _ in 0..total {
         let block_index: Vec<usize> = (0..ndim).map(|a| fixed[a].unwrap_or(pos[a])).collect();
         let key = TaskKey::block(&format!("{name}-partial"), &block_index);
-        let needs_offset = matches!(op, "argmin" | "argmax");
-        let bounds = cx.block_bounds(input, &block_index);
-        let mut kwargs = base.clone();
-        if needs_offset {
-            kwargs.insert(
-                "offset".into(),
-                json!(bounds.iter().map(|b| b.0).collect::<Vec<_>>()),
-            );
-            kwargs.insert("shape".into(), json!(global_shape));
-        }
-        let kwargs = Arc::new(kwargs);
-        let id = cx.helper(key, |cx| {
-            let block = cx.block(input, &block_index);
-            call(&format!("{op}-partial"), vec![TaskExpr::Ref(block)], kwargs)
-        });
+        let bounds: Vec<(usize, usize)> = block_index
+            .iter()
+            .enumerate()
+            .map(|(a, &i)| (offsets[a][i], offsets[a][i + 1]))
+            .collect();
+        let id = cx.helper(key, |cx| partial(cx, &block_index, &bounds, &base));
         level.push(TaskExpr::Ref(id));
         for a in (0..ndim).rev() {
             pos[a] += 1;
@@ -140,6 +174,15 @@ pub(super) fn block(
         vec![partial],
         Arc::new(finalize),
     ))
+}
+
+/// The attributes of the reduction: the node's own, or for a fused node the
+/// object of its `reduce` attribute.
+fn reduction_attrs(n: &tessera_ir::ValidNode) -> &Map<String, Json> {
+    match n.attrs.get("reduce") {
+        Some(Json::Object(r)) if n.op.name == "fused" => r,
+        _ => &n.attrs,
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,391 @@
+//! The `fused` kernels: a chain of elementwise ops (and optionally a reduction)
+//! evaluated over one block in cache-sized tiles, as numexpr does, so that no
+//! intermediate ever has the size of the block.
+//!
+//! The program is compiled once per task ([`program`]); the output is walked in
+//! tiles of [`TILE`] elements (C order). For each tile every input is read as a
+//! 1-D tile ([`gather`]: a view when the input is contiguous, a tile-sized copy of
+//! a strided or broadcast input otherwise), then each step runs the very kernel of
+//! the unfused op on tiles, so dtypes, NumPy 2 promotion, weak scalars and
+//! special values are exactly those of the unfused ops; contiguous `f64` tiles
+//! take the vectorized math of [`super::elementwise::math`].
+//!
+//! - `fused(*inputs; program)` gives the elementwise result; with a `reduce`
+//!   attribute it gives the reduced result, as the op would.
+//! - `fused-partial(*inputs; program, reduce)` gives the `<op>-partial` of the
+//!   reduction of the block (`reduce.axis`: the reduced axes, normalized), which
+//!   the existing `<op>-combine` / `<op>-finalize` kernels take. When every axis is
+//!   reduced, each tile gives a partial and the tiles' partials are combined (the
+//!   pairwise sum over tiles of pairwise sums within them); otherwise the block's
+//!   elementwise result is made (in tiles) and reduced by `<op>-partial`.
+
+mod gather;
+mod program;
+
+use ndarray::{ArcArray, IxDyn};
+use serde_json::{Map, Value as Json, json};
+
+use crate::kernels::KernelError;
+use crate::kernels::KernelFn;
+use crate::kernels::layout::cast::{cast, from_vec};
+use crate::value::{Array, Value};
+use gather::Source;
+use program::{Program, Src, compile, kernel};
+
+type Kwargs = Map<String, Json>;
+
+/// Elements per tile: 4 K values (32 KiB of `f64`), so a step's operands and
+/// result stay in the L1/L2 cache.
+pub const TILE: usize = 4096;
+
+/// The fused kernels: `(name, signature, function)`.
+pub fn kernels() -> Vec<(&'static str, &'static str, KernelFn)> {
+    vec![
+        (
+            "fused",
+            "fused(*inputs, program, reduce=None) -> array",
+            fused as KernelFn,
+        ),
+        (
+            "fused-partial",
+            "fused-partial(*inputs, program, reduce) -> partial of the reduction",
+            fused_partial as KernelFn,
+        ),
+    ]
+}
+
+fn err(message: impl std::fmt::Display) -> KernelError {
+    KernelError::new(format!("fused: {message}"))
+}
+
+/// The reduction of a fused call: op name and the kwargs of its kernels.
+struct Reduction {
+    op: String,
+    kwargs: Kwargs,
+}
+
+fn reduction(kwargs: &Kwargs) -> Result<Option<Reduction>, KernelError> {
+    match kwargs.get("reduce") {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::Object(r)) => {
+            let op = r
+                .get("op")
+                .and_then(Json::as_str)
+                .ok_or_else(|| err("reduce needs an op"))?
+                .to_owned();
+            let kwargs = r
+                .iter()
+                .filter(|(k, _)| k.as_str() != "op")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            Ok(Some(Reduction { op, kwargs }))
+        }
+        Some(other) => Err(err(format!(
+            "reduce must be null or an object, not {other}"
+        ))),
+    }
+}
+
+fn fused(args: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
+    let task = Task::new(args, kwargs)?;
+    let Some(red) = reduction(kwargs)? else {
+        return task.evaluate().map(Value::Array);
+    };
+    // The whole reduction: the partial over the normalized axes, then finalize.
+    let ndim = task.shape.len();
+    let axes = normalized_axes(red.kwargs.get("axis"), ndim)?;
+    let mut pk = red.kwargs.clone();
+    pk.insert("axis".into(), json!(axes));
+    pk.remove("keepdims");
+    let partial = task.partial(&red.op, &pk)?;
+    let mut fk = pk;
+    fk.insert(
+        "keepdims".into(),
+        red.kwargs.get("keepdims").cloned().unwrap_or(json!(false)),
+    );
+    kernel(&format!("{}-finalize", red.op))?(&[partial], &fk)
+}
+
+fn fused_partial(args: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
+    let task = Task::new(args, kwargs)?;
+    let red = reduction(kwargs)?.ok_or_else(|| err("fused-partial needs a reduce"))?;
+    task.partial(&red.op, &red.kwargs)
+}
+
+fn normalized_axes(axis: Option<&Json>, ndim: usize) -> Result<Vec<usize>, KernelError> {
+    let list: Vec<i64> = match axis {
+        None | Some(Json::Null) => return Ok((0..ndim).collect()),
+        Some(Json::Array(a)) => a.iter().filter_map(Json::as_i64).collect(),
+        Some(v) => vec![v.as_i64().ok_or_else(|| err("axis must be integers"))?],
+    };
+    let mut axes = Vec::with_capacity(list.len());
+    for a in list {
+        let n = i64::try_from(ndim).unwrap_or(i64::MAX);
+        let norm = if a < 0 { a + n } else { a };
+        if !(0..n).contains(&norm) {
+            return Err(err(format!("axis {a} is out of range for {ndim} axes")));
+        }
+        axes.push(norm as usize);
+    }
+    axes.sort_unstable();
+    axes.dedup();
+    Ok(axes)
+}
+
+/// One task: the compiled program, its inputs and the output shape.
+struct Task<'a> {
+    program: Program,
+    args: &'a [Value],
+    sources: Vec<Option<Source>>,
+    consts: Vec<Array>,
+    shape: Vec<usize>,
+}
+
+impl<'a> Task<'a> {
+    fn new(args: &'a [Value], kwargs: &Kwargs) -> Result<Task<'a>, KernelError> {
+        let program = compile(kwargs.get("program").unwrap_or(&Json::Null))?;
+        let mut shapes: Vec<&[usize]> = Vec::new();
+        for &i in &program.used_inputs {
+            match args.get(i) {
+                Some(Value::Array(a)) => shapes.push(a.shape()),
+                Some(Value::Int(_) | Value::Float(_) | Value::Bool(_)) => {}
+                Some(other) => {
+                    return Err(err(format!(
+                        "input {i} must be an array or a number, got {}",
+                        other.type_name()
+                    )));
+                }
+                None => return Err(err(format!("input {i} is missing"))),
+            }
+        }
+        for c in &program.consts {
+            shapes.push(&c.shape);
+        }
+        let shape = broadcast_shapes(&shapes)?;
+        let mut sources = vec![None; args.len()];
+        for &i in &program.used_inputs {
+            if let Value::Array(a) = &args[i] {
+                sources[i] = Some(Source::new(a, &shape)?);
+            }
+        }
+        let len = shape.iter().product::<usize>().clamp(1, TILE);
+        let consts = program
+            .consts
+            .iter()
+            .map(|c| constant(&c.fill, c.dtype, len))
+            .collect::<Result<_, _>>()?;
+        Ok(Task {
+            program,
+            args,
+            sources,
+            consts,
+            shape,
+        })
+    }
+
+    /// Tiles `(start, end)` covering the output (one empty tile for an empty one,
+    /// so that dtypes are still known).
+    fn tiles(&self) -> impl Iterator<Item = (usize, usize)> + use<> {
+        let n: usize = self.shape.iter().product();
+        let count = n.div_ceil(TILE).max(1);
+        (0..count).map(move |t| (t * TILE, ((t + 1) * TILE).min(n)))
+    }
+
+    /// The program's result on elements `start..end`, as a 1-D array.
+    fn tile(&self, start: usize, end: usize) -> Result<Array, KernelError> {
+        let len = end - start;
+        let mut regs: Vec<Option<Value>> = vec![None; self.program.instrs.len()];
+        let mut tiles: Vec<Option<Value>> = vec![None; self.args.len()];
+        let mut operands: Vec<Value> = Vec::with_capacity(3);
+        for (k, instr) in self.program.instrs.iter().enumerate() {
+            operands.clear();
+            for a in &instr.args {
+                operands.push(match a {
+                    Src::Input(i) => match &self.sources[*i] {
+                        Some(src) => tiles[*i]
+                            .get_or_insert_with(|| Value::Array(src.tile(&self.shape, start, end)))
+                            .clone(),
+                        None => self.args[*i].clone(),
+                    },
+                    Src::Reg(r) => regs[*r]
+                        .clone()
+                        .ok_or_else(|| err("internal: freed register"))?,
+                    Src::Value(v) => v.clone(),
+                    Src::Const(c) => Value::Array(crate::map_array!(&self.consts[*c], x => {
+                        x.slice_axis(ndarray::Axis(0), ndarray::Slice::from(0..len))
+                            .to_shared()
+                    })),
+                });
+            }
+            let out = (instr.kernel)(&operands, &instr.attrs)
+                .map_err(|e| err(format!("step {k} ({}): {e}", instr.name)))?;
+            for &r in &instr.frees {
+                regs[r] = None;
+            }
+            regs[k] = Some(out);
+        }
+        let result = regs.pop().flatten().ok_or_else(|| err("empty program"))?;
+        let Value::Array(a) = result else {
+            return Err(err(format!("the result is a {}", result.type_name())));
+        };
+        if a.len() == len && a.ndim() == 1 {
+            return Ok(a);
+        }
+        // A result of scalars only (0-d) spread over the tile.
+        if a.len() == 1 {
+            return Ok(crate::map_array!(a, x => {
+                let v = *x.iter().next().expect("one element");
+                ArcArray::from_elem(IxDyn(&[len]), v)
+            }));
+        }
+        Err(err(format!(
+            "internal: a tile of {len} elements gave shape {:?}",
+            a.shape()
+        )))
+    }
+
+    /// The elementwise result of the block, assembled from its tiles.
+    fn evaluate(&self) -> Result<Array, KernelError> {
+        let n: usize = self.shape.iter().product();
+        let mut out: Option<OutBuf> = None;
+        for (start, end) in self.tiles() {
+            let t = self.tile(start, end)?;
+            out.get_or_insert_with(|| OutBuf::new(&t, n)).push(&t)?;
+        }
+        out.ok_or_else(|| err("no tile"))?.finish(&self.shape)
+    }
+
+    /// The `<op>-partial` of the reduction of the block over `kwargs.axis`.
+    fn partial(&self, op: &str, kwargs: &Kwargs) -> Result<Value, KernelError> {
+        let ndim = self.shape.len();
+        let axes = normalized_axes(kwargs.get("axis"), ndim)?;
+        let partial_fn = kernel(&format!("{op}-partial"))?;
+        if axes.len() < ndim {
+            let body = self.evaluate()?;
+            let mut k = kwargs.clone();
+            k.insert("axis".into(), json!(axes));
+            return partial_fn(&[Value::Array(body)], &k);
+        }
+        let mut k = kwargs.clone();
+        k.insert("axis".into(), json!([0]));
+        let mut parts = Vec::new();
+        for (start, end) in self.tiles() {
+            let t = self.tile(start, end)?;
+            parts.push(partial_fn(&[Value::Array(t)], &k)?);
+        }
+        let combined = if parts.len() == 1 {
+            parts.pop().expect("one partial")
+        } else {
+            kernel(&format!("{op}-combine"))?(&[Value::List(parts.into())], &k)?
+        };
+        reshape_partial(combined, ndim)
+    }
+}
+
+/// A 1-D array of `len` elements equal to `fill` cast to `dtype`.
+fn constant(fill: &Value, dtype: tessera_ir::DType, len: usize) -> Result<Array, KernelError> {
+    let base = match fill {
+        Value::Bool(b) => from_vec(&[len], vec![*b; len]),
+        Value::Int(i) => from_vec(&[len], vec![*i; len]),
+        Value::Float(f) => from_vec(&[len], vec![*f; len]),
+        other => return Err(err(format!("a constant of {}", other.type_name()))),
+    }
+    .ok_or_else(|| err("internal: constant"))?;
+    Ok(cast(&base, dtype))
+}
+
+/// The arrays of a partial (an array, or a tuple of arrays) reshaped to `ndim`
+/// axes of length 1.
+fn reshape_partial(p: Value, ndim: usize) -> Result<Value, KernelError> {
+    let shape = vec![1usize; ndim];
+    let one = |v: &Value| -> Result<Value, KernelError> {
+        match v {
+            Value::Array(a) => Ok(Value::Array(crate::map_array!(a.clone(), x => x
+                .into_shape_with_order(IxDyn(&shape))
+                .map_err(|e| err(format!("internal: partial shape: {e}")))?))),
+            other => Ok(other.clone()),
+        }
+    };
+    match &p {
+        Value::Tuple(items) => Ok(Value::Tuple(
+            items.iter().map(one).collect::<Result<Vec<_>, _>>()?.into(),
+        )),
+        Value::List(items) => Ok(Value::List(
+            items.iter().map(one).collect::<Result<Vec<_>, _>>()?.into(),
+        )),
+        _ => one(&p),
+    }
+}
+
+/// NumPy broadcasting of shapes.
+fn broadcast_shapes(shapes: &[&[usize]]) -> Result<Vec<usize>, KernelError> {
+    let ndim = shapes.iter().map(|s| s.len()).max().unwrap_or(0);
+    let mut out = vec![1usize; ndim];
+    for s in shapes {
+        let lead = ndim - s.len();
+        for (a, &n) in s.iter().enumerate() {
+            let o = &mut out[lead + a];
+            if *o == 1 {
+                *o = n;
+            } else if n != 1 && n != *o {
+                return Err(err(format!(
+                    "operands could not be broadcast together with shapes {shapes:?}"
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The output of a block being filled tile by tile.
+enum OutBuf {
+    F64(Vec<f64>),
+    F32(Vec<f32>),
+    I64(Vec<i64>),
+    I32(Vec<i32>),
+    Bool(Vec<bool>),
+}
+
+impl OutBuf {
+    fn new(first: &Array, n: usize) -> OutBuf {
+        match first {
+            Array::F64(_) => OutBuf::F64(Vec::with_capacity(n)),
+            Array::F32(_) => OutBuf::F32(Vec::with_capacity(n)),
+            Array::I64(_) => OutBuf::I64(Vec::with_capacity(n)),
+            Array::I32(_) => OutBuf::I32(Vec::with_capacity(n)),
+            Array::Bool(_) => OutBuf::Bool(Vec::with_capacity(n)),
+        }
+    }
+
+    fn push(&mut self, t: &Array) -> Result<(), KernelError> {
+        fn ext<T: Copy>(v: &mut Vec<T>, t: &ArcArray<T, IxDyn>) {
+            match t.as_slice() {
+                Some(s) => v.extend_from_slice(s),
+                None => v.extend(t.iter().copied()),
+            }
+        }
+        match (self, t) {
+            (OutBuf::F64(v), Array::F64(t)) => ext(v, t),
+            (OutBuf::F32(v), Array::F32(t)) => ext(v, t),
+            (OutBuf::I64(v), Array::I64(t)) => ext(v, t),
+            (OutBuf::I32(v), Array::I32(t)) => ext(v, t),
+            (OutBuf::Bool(v), Array::Bool(t)) => ext(v, t),
+            _ => return Err(err("internal: tiles of different dtypes")),
+        }
+        Ok(())
+    }
+
+    fn finish(self, shape: &[usize]) -> Result<Array, KernelError> {
+        match self {
+            OutBuf::F64(v) => from_vec(shape, v),
+            OutBuf::F32(v) => from_vec(shape, v),
+            OutBuf::I64(v) => from_vec(shape, v),
+            OutBuf::I32(v) => from_vec(shape, v),
+            OutBuf::Bool(v) => from_vec(shape, v),
+        }
+        .ok_or_else(|| err("internal: output length"))
+    }
+}
+
+#[cfg(test)]
+mod tests;
