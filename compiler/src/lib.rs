@@ -6,6 +6,12 @@
 //! and task-graph passes come before and after it as they land.
 
 pub mod lower;
+mod optimize;
 mod token;
 
 pub use lower::{LowerError, LowerOptions, Lowered, lower, lower_nodes};
+pub use optimize::{
+    Budget, CONDITIONS, Condition, OptimizeError, OptimizeOptions, Optimized, Pass, PassOutput,
+    PassReport, Report, Rule, RuleFileError, optimize, parse_rule_file, pass_names, passes,
+    render_plan,
+};
