@@ -1,0 +1,147 @@
+//! The e-class analysis: what is known about each class's value (shape, dtype
+//! and chunks, from the catalogue's own inference, exactly as validation checks a
+//! node) and its value when it is a known uniform constant. Also holds the
+//! per-run bookkeeping of the rules that cannot live in a static rule set.
+
+use std::collections::{BTreeMap, HashMap};
+
+use egg::{Analysis, DidMerge, EGraph, Id};
+use serde_json::{Map, Value};
+use tessera_ir::catalogue::{InferContext, check_and_infer};
+use tessera_ir::{ArrayMeta, Meta};
+
+use super::language::{ArrayLang, IndexLeaf, OpName};
+
+/// The e-graph of this optimizer.
+pub(super) type Graph = EGraph<ArrayLang, ArrayAnalysis>;
+
+/// What is known about an e-class.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Data {
+    /// The value's metadata; `None` for attribute leaves and for e-nodes the
+    /// catalogue refuses (a rewrite that does not apply: never extracted).
+    pub meta: Option<Meta>,
+    /// The value of every element, when the class is a uniform constant
+    /// (a scalar literal, `zeros`, `ones`, `full`).
+    pub constant: Option<f64>,
+}
+
+impl Data {
+    /// The array metadata, if the class is an array.
+    pub fn array(&self) -> Option<&ArrayMeta> {
+        self.meta.as_ref().and_then(Meta::as_array)
+    }
+}
+
+/// The analysis, with the metadata of opaque nodes and the bookkeeping of the
+/// slice pushdown.
+#[derive(Debug, Default)]
+pub struct ArrayAnalysis {
+    /// Metadata of opaque node `k` (indexed by [`super::language::OpaqueKey`]).
+    pub opaque: Vec<Meta>,
+    /// How often each family of the slice pushdown applied (for explain).
+    pub fired: BTreeMap<&'static str, usize>,
+    /// Slices already pushed: (class sliced, index) → number of e-nodes the class
+    /// had then. A class that gained e-nodes since is pushed again.
+    pub pushed: HashMap<(Id, IndexLeaf), usize>,
+    /// E-nodes a rewrite proposed whose shape or dtype differed from the class it
+    /// was meant to join (refused; a bug of the rule if ever non-zero).
+    pub refused: usize,
+}
+
+impl ArrayAnalysis {
+    /// An analysis for a graph whose opaque nodes have these metas.
+    pub fn new(opaque: Vec<Meta>) -> ArrayAnalysis {
+        ArrayAnalysis {
+            opaque,
+            ..ArrayAnalysis::default()
+        }
+    }
+
+    /// Counts one application of a rule family.
+    pub fn count(&mut self, family: &'static str) {
+        *self.fired.entry(family).or_default() += 1;
+    }
+}
+
+/// The attributes and argument metas of an op e-node, read from its children.
+pub(super) fn split_children(egraph: &Graph, children: &[Id]) -> (Vec<Id>, Map<String, Value>) {
+    let mut args = Vec::with_capacity(children.len());
+    let mut attrs = Map::new();
+    for &c in children {
+        match &egraph[c].nodes[0] {
+            ArrayLang::Index(ix) => {
+                attrs.insert("index".into(), ix.to_json());
+            }
+            ArrayLang::Perm(p) => {
+                attrs.insert("axes".into(), Value::from(p.0.clone()));
+            }
+            ArrayLang::Attrs(a) => attrs.extend(a.map()),
+            _ => args.push(c),
+        }
+    }
+    (args, attrs)
+}
+
+/// The metadata of `op` applied to the classes `children` (arguments then
+/// attribute leaves), or `None` when the catalogue refuses it.
+pub(super) fn infer(egraph: &Graph, op: OpName, children: &[Id]) -> Option<Meta> {
+    if op == OpName::LIST {
+        let metas: Option<Vec<Meta>> = children
+            .iter()
+            .map(|&c| egraph[c].data.meta.clone())
+            .collect();
+        return metas.map(Meta::List);
+    }
+    let spec = op.spec()?;
+    let (args, attrs) = split_children(egraph, children);
+    let metas: Option<Vec<Meta>> = args.iter().map(|&c| egraph[c].data.meta.clone()).collect();
+    check_and_infer(spec, &metas?, attrs, &InferContext::default())
+        .ok()
+        .map(|(_, m)| m)
+}
+
+impl Analysis<ArrayLang> for ArrayAnalysis {
+    type Data = Data;
+
+    fn make(egraph: &mut Graph, enode: &ArrayLang, _id: Id) -> Data {
+        let (meta, constant) = match enode {
+            ArrayLang::Scalar(s) => (Some(Meta::Scalar(s.kind, s.value())), Some(s.value())),
+            ArrayLang::Lit(l) => (serde_json::from_str(&l.0).ok().map(Meta::Literal), None),
+            ArrayLang::Index(_) | ArrayLang::Perm(_) | ArrayLang::Attrs(_) => (None, None),
+            ArrayLang::Opaque(k, _) => (egraph.analysis.opaque.get(k.0 as usize).cloned(), None),
+            ArrayLang::Op(op, children) => {
+                let meta = infer(egraph, *op, children);
+                let constant = match op.name() {
+                    "zeros" => Some(0.0),
+                    "ones" => Some(1.0),
+                    "full" => {
+                        let (_, attrs) = split_children(egraph, children);
+                        attrs.get("fill_value").and_then(|v| match v {
+                            Value::Bool(b) => Some(f64::from(u8::from(*b))),
+                            v => v.as_f64(),
+                        })
+                    }
+                    _ => None,
+                };
+                (meta, constant)
+            }
+        };
+        Data { meta, constant }
+    }
+
+    fn merge(&mut self, a: &mut Data, b: Data) -> DidMerge {
+        let mut changed_a = false;
+        if a.meta.is_none() && b.meta.is_some() {
+            a.meta = b.meta.clone();
+            changed_a = true;
+        }
+        if a.constant.is_none() && b.constant.is_some() {
+            a.constant = b.constant;
+            changed_a = true;
+        }
+        // The parents of `b` keep what they inferred from `b` (the same shape and
+        // dtype; chunks may differ, which extraction re-infers): no propagation.
+        DidMerge(changed_a, false)
+    }
+}

@@ -1,0 +1,150 @@
+//! Slices into sources: `zeros`, `ones`, `full` become the smaller source;
+//! `arange` (integer start and step) and `linspace` the shorter sequence; `eye`
+//! a smaller eye with its diagonal moved. The result keeps the chunks the slice
+//! had. Random sources and `from_npy` are opaque: a slice of a random source is
+//! kept as a slice (values depend on seed, shape and chunks), and lowering
+//! already reads only the region of a file that a slice needs.
+
+use egg::Id;
+use serde_json::{Map, Value};
+
+use super::Push;
+use crate::optimize::language::{ArrayLang, Entry, IndexLeaf, OpName};
+
+fn chunks_json(chunks: &tessera_ir::Chunks) -> Value {
+    Value::from(
+        chunks
+            .0
+            .iter()
+            .map(|c| Value::from(c.clone()))
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn number(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
+/// One step into a source; `index` has no new axes.
+pub(crate) fn push(
+    cx: &mut Push<'_>,
+    name: &str,
+    children: &[Id],
+    x: Id,
+    index: &IndexLeaf,
+) -> Option<Id> {
+    let xm = cx.array(x)?;
+    let mut attrs: Map<String, Value> = cx.attrs_of(children);
+    let chunks = index.to_normal(&xm.shape).chunks(&xm.chunks);
+    let shape = index.result_shape();
+    match name {
+        "zeros" | "ones" | "full" => {
+            attrs.insert("shape".into(), Value::from(shape));
+        }
+        "arange" => {
+            let [
+                Entry::Range {
+                    start: s,
+                    step: k,
+                    len,
+                },
+            ] = index.0.as_slice()
+            else {
+                return None;
+            };
+            let start = attrs.get("start").and_then(Value::as_i64)?;
+            let step = attrs.get("step").and_then(Value::as_i64)?;
+            let (new_start, new_step) = (start + *s as i64 * step, step * k);
+            attrs.insert("start".into(), Value::from(new_start));
+            attrs.insert("step".into(), Value::from(new_step));
+            attrs.insert(
+                "stop".into(),
+                Value::from(new_start + *len as i64 * new_step),
+            );
+        }
+        "linspace" => {
+            let [
+                Entry::Range {
+                    start: s,
+                    step: k,
+                    len,
+                },
+            ] = index.0.as_slice()
+            else {
+                return None;
+            };
+            let start = attrs.get("start").and_then(Value::as_f64)?;
+            let stop = attrs.get("stop").and_then(Value::as_f64)?;
+            let num = attrs.get("num").and_then(Value::as_i64)?;
+            let endpoint = attrs
+                .get("endpoint")
+                .and_then(Value::as_bool)
+                .unwrap_or(true);
+            let div = if endpoint { num - 1 } else { num };
+            if div <= 0 || *len == 0 {
+                return None;
+            }
+            let delta = (stop - start) / div as f64;
+            let first = start + *s as f64 * delta;
+            let last = start + (*s as i64 + (*len as i64 - 1) * k) as f64 * delta;
+            attrs.insert("start".into(), number(first));
+            attrs.insert("stop".into(), number(last));
+            attrs.insert("num".into(), Value::from(*len));
+            attrs.insert("endpoint".into(), Value::from(true));
+        }
+        "eye" => {
+            let [
+                Entry::Range {
+                    start: r0,
+                    step: 1,
+                    len: lr,
+                },
+                Entry::Range {
+                    start: c0,
+                    step: 1,
+                    len: lc,
+                },
+            ] = index.0.as_slice()
+            else {
+                return None;
+            };
+            let k = attrs.get("k").and_then(Value::as_i64).unwrap_or(0);
+            attrs.insert("N".into(), Value::from(*lr));
+            attrs.insert("M".into(), Value::from(*lc));
+            attrs.insert("k".into(), Value::from(k + *r0 as i64 - *c0 as i64));
+        }
+        _ => return None,
+    }
+    attrs.insert("chunks".into(), chunks_json(&chunks));
+    let leaf = cx.attrs(&attrs);
+    Some(
+        cx.egraph
+            .add(ArrayLang::Op(OpName::named(name)?, vec![leaf])),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::optimize::rules::testing::plan_after;
+
+    #[test]
+    fn sources_become_smaller_sources() {
+        let doc = r#"{"tessera": 1, "nodes": {
+            "o": {"op": "ones", "shape": [100, 100], "chunks": 30},
+            "a": {"op": "getitem", "args": ["o"], "index": [[10, 40, null], 5]},
+            "r": {"op": "arange", "start": 3, "stop": 103, "step": 2, "chunks": 10},
+            "b": {"op": "getitem", "args": ["r"], "index": [[40, 2, -3]]},
+            "l": {"op": "linspace", "start": 0, "stop": 1, "num": 11},
+            "c": {"op": "getitem", "args": ["l"], "index": [[2, 9, 3]]},
+            "e": {"op": "eye", "N": 10, "k": 1, "chunks": 5},
+            "d": {"op": "getitem", "args": ["e"], "index": [[2, 6, null], [1, 9, null]]}},
+            "outputs": ["a", "b", "c", "d"]}"#;
+        insta::assert_snapshot!(plan_after(doc, "slice-pushdown"), @r#"
+        a = ones(shape=[30], chunks=[[20,10]], dtype="float64")  # [30] float64
+        b = arange(start=83, stop=5, step=-6, chunks=[[1,3,3,4,2]])  # [13] int64
+        c = linspace(start=0.2, stop=0.8, num=3, endpoint=true, chunks=[[3]])  # [3] float64
+        d = eye(N=4, k=2, chunks=[[3,1],[4,4]], M=8, dtype="float64")  # [4, 8] float64
+        outputs: a, b, c, d
+        "#);
+    }
+}
