@@ -252,3 +252,52 @@ fn keys_are_deterministic() {
         "{keys:?}"
     );
 }
+
+#[test]
+fn task_count_is_blocks_and_edges_grow_as_3_to_the_overlapped_axes() {
+    // 4 x 4 x 4 blocks of a 3-d array; overlap k = 0..3 of its axes.
+    let blocks = 64;
+    for k in 0..=3usize {
+        let depth: Vec<usize> = (0..3).map(|a| usize::from(a < k)).collect();
+        let l = lower_doc(
+            ones(json!([16, 16, 16]), json!(4)),
+            json!({"fn": "identity", "depth": depth, "boundary": "reflect"}),
+        );
+        // One task per source block and one per result block (and the output's
+        // assembly), whatever k is.
+        assert_eq!(l.graph.len(), 2 * blocks + 1, "k = {k}");
+        let edges: usize = l.output_blocks[0]
+            .as_ref()
+            .unwrap()
+            .keys()
+            .map(|index| source_blocks_read(&l, index).len())
+            .sum();
+        // Each result block reads at most 3^k source blocks (its neighbours on the
+        // overlapped axes only); an inner block reads exactly 3^k.
+        assert!(edges <= blocks * 3usize.pow(k as u32), "k = {k}: {edges}");
+        assert_eq!(
+            source_blocks_read(&l, &[1, 1, 1]).len(),
+            3usize.pow(k as u32)
+        );
+    }
+}
+
+#[test]
+fn asymmetric_depths_with_boundary_none() {
+    // Axis 0: 1 cell before, 2 after; blocks of 4 over 12.
+    let l = lower_doc(
+        ones(json!([12, 6]), json!([4, 6])),
+        json!({"fn": "identity", "depth": {"0": [1, 2]}, "boundary": "none", "trim": false}),
+    );
+    let blocks = l.output_blocks[0].as_ref().unwrap();
+    assert_eq!(blocks.len(), 3);
+    // Block 0 reads block 1 (2 cells after); block 2 reads block 1 (1 cell before).
+    assert_eq!(source_blocks_read(&l, &[0, 0]), [vec![0, 0], vec![1, 0]]);
+    assert_eq!(source_blocks_read(&l, &[2, 0]), [vec![1, 0], vec![2, 0]]);
+    // Asymmetric depths need boundary "none".
+    let doc = json!({"tessera": 1, "nodes": {"x": ones(json!([12]), json!(4)),
+        "y": {"op": "map_overlap", "args": ["x"], "fn": "identity", "depth": [[1, 2]],
+              "boundary": "reflect"}}, "outputs": ["y"]});
+    let e = parse_and_validate(&doc.to_string(), &InferContext::default()).unwrap_err();
+    assert!(e.to_string().contains("asymmetric"), "{e}");
+}

@@ -93,12 +93,18 @@ pub fn compute_many_with(
     options: &ComputeOptions<'_>,
 ) -> Result<Vec<Value>, ArrayError> {
     let (graph, bindings) = prepare(arrays)?;
+    // Closures used as block functions join the registry for this computation.
+    let with_closures = bindings.registry_with_functions(
+        options
+            .registry
+            .unwrap_or_else(|| crate::registry::default_registry()),
+    );
     let options = ComputeOptions {
         executor: options.executor.clone(),
         threads: options.threads,
         policy: options.policy.clone(),
         lower: lower_options(&options.lower, &bindings),
-        registry: options.registry,
+        registry: with_closures.as_ref().or(options.registry),
         trace: options.trace,
         progress: options.progress,
     };

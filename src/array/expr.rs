@@ -35,6 +35,15 @@ pub(crate) struct InputData {
     pub(crate) value: Option<Arc<Value>>,
 }
 
+/// A Rust closure used as a block function, under the unique name the document
+/// calls it by (registered for each computation that uses it).
+pub(crate) struct BlockFn {
+    /// The name in the document's `fn` attribute (`closure-<n>`).
+    pub(crate) name: String,
+    /// The function the runtime calls on each (extended) block.
+    pub(crate) body: Arc<tessera_runtime::DynFn>,
+}
+
 /// An expression node.
 pub(crate) struct Expr {
     /// The op.
@@ -47,6 +56,8 @@ pub(crate) struct Expr {
     pub(crate) meta: Meta,
     /// For `input` nodes: the bound data.
     pub(crate) input: Option<InputData>,
+    /// For `map_blocks` / `map_overlap` with a Rust closure: the closure.
+    pub(crate) block_fn: Option<Arc<BlockFn>>,
 }
 
 impl Expr {
@@ -85,6 +96,7 @@ impl Expr {
             attrs,
             meta,
             input: None,
+            block_fn: None,
         })
     }
 

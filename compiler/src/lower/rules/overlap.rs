@@ -89,12 +89,20 @@ fn object_axis(key: &str, ndim: usize) -> Result<usize, String> {
         .ok_or_else(|| format!("axis {a} is out of range for {ndim} dimensions"))
 }
 
-/// Per-axis depth: an integer, a per-axis list, or an object axis -> integer.
-fn depths(v: Option<&Json>, ndim: usize) -> Result<Vec<usize>, String> {
-    let one = |x: &Json| {
+/// Per-axis depth `(before, after)`: an integer, a per-axis list, or an object
+/// axis -> depth, each per-axis depth an integer or a pair `[before, after]`.
+fn depths(v: Option<&Json>, ndim: usize) -> Result<Vec<(usize, usize)>, String> {
+    let int = |x: &Json| {
         x.as_u64()
             .map(|d| d as usize)
             .ok_or_else(|| format!("a depth must be a non-negative integer, found {x}"))
+    };
+    let one = |x: &Json| match x {
+        Json::Array(pair) if pair.len() == 2 => Ok((int(&pair[0])?, int(&pair[1])?)),
+        Json::Array(_) => Err(format!(
+            "an asymmetric depth is a pair [before, after], found {x}"
+        )),
+        x => int(x).map(|d| (d, d)),
     };
     match v {
         Some(Json::Array(items)) if items.len() == ndim => items.iter().map(one).collect(),
@@ -103,7 +111,7 @@ fn depths(v: Option<&Json>, ndim: usize) -> Result<Vec<usize>, String> {
             items.len()
         )),
         Some(Json::Object(map)) => {
-            let mut out = vec![0; ndim];
+            let mut out = vec![(0, 0); ndim];
             for (k, d) in map {
                 out[object_axis(k, ndim)?] = one(d)?;
             }
@@ -175,24 +183,25 @@ struct AxisPlan {
 fn plan_axis(
     (lo, hi): (usize, usize),
     n: usize,
-    depth: usize,
+    (before, after): (usize, usize),
     boundary: Boundary,
     trim: bool,
     block: (usize, usize),
 ) -> Result<AxisPlan, String> {
     if boundary == Boundary::None {
-        let ghost = (depth.min(lo), depth.min(n - hi));
+        let ghost = (before.min(lo), after.min(n - hi));
         if !trim {
             // The result's chunks promise `depth` cells on every inner side.
             let (i, count) = block;
             let want = (
-                if i > 0 { depth } else { 0 },
-                if i + 1 < count { depth } else { 0 },
+                if i > 0 { before } else { 0 },
+                if i + 1 < count { after } else { 0 },
             );
             if ghost != want {
                 return Err(format!(
-                    "block {i} ({lo}..{hi}) has fewer than {depth} cells of neighbours on a side; \
-                     with boundary \"none\" and trim false, rechunk to blocks of at least the depth"
+                    "block {i} ({lo}..{hi}) has fewer than ({before}, {after}) cells of neighbours \
+                     before and after; with boundary \"none\" and trim false, rechunk to blocks \
+                     of at least the depth"
                 ));
             }
         }
@@ -202,6 +211,12 @@ fn plan_axis(
             pad: (0, 0),
         });
     }
+    if before != after {
+        return Err(format!(
+            "an asymmetric depth ({before}, {after}) needs boundary \"none\""
+        ));
+    }
+    let depth = before;
     let ghost = (depth, depth);
     let (start, stop) = (lo as i64 - depth as i64, (hi + depth) as i64);
     match boundary {
@@ -437,9 +452,24 @@ mod tests {
 
     #[test]
     fn depth_and_boundary_forms() {
-        assert_eq!(depths(Some(&json!(2)), 3).unwrap(), vec![2, 2, 2]);
-        assert_eq!(depths(Some(&json!([1, 0])), 2).unwrap(), vec![1, 0]);
-        assert_eq!(depths(Some(&json!({"-1": 3})), 2).unwrap(), vec![0, 3]);
+        assert_eq!(depths(Some(&json!(2)), 3).unwrap(), vec![(2, 2); 3]);
+        assert_eq!(
+            depths(Some(&json!([1, 0])), 2).unwrap(),
+            vec![(1, 1), (0, 0)]
+        );
+        assert_eq!(
+            depths(Some(&json!({"-1": 3})), 2).unwrap(),
+            vec![(0, 0), (3, 3)]
+        );
+        assert_eq!(
+            depths(Some(&json!([[1, 2], 0])), 2).unwrap(),
+            vec![(1, 2), (0, 0)]
+        );
+        assert_eq!(
+            depths(Some(&json!({"0": [0, 3]})), 1).unwrap(),
+            vec![(0, 3)]
+        );
+        assert!(depths(Some(&json!([[1, 2, 3]])), 1).is_err());
         assert!(depths(Some(&json!([1])), 2).is_err());
         assert!(depths(Some(&json!(-1)), 2).is_err());
         assert!(depths(None, 2).is_err());
@@ -454,20 +484,24 @@ mod tests {
     #[test]
     fn axis_plans_at_edges_and_inside() {
         // Block 0..4 of an axis of 10, depth 2.
-        let p = plan_axis((0, 4), 10, 2, Boundary::Nearest, true, (0, 3)).unwrap();
+        let p = plan_axis((0, 4), 10, (2, 2), Boundary::Nearest, true, (0, 3)).unwrap();
         assert_eq!((p.ghost, p.pad), ((2, 2), (2, 0)));
         assert_eq!(p.runs, vec![AxisSel::span(0, 6)]);
-        let p = plan_axis((0, 4), 10, 2, Boundary::None, true, (0, 3)).unwrap();
+        let p = plan_axis((0, 4), 10, (2, 2), Boundary::None, true, (0, 3)).unwrap();
         assert_eq!((p.ghost, p.pad), ((0, 2), (0, 0)));
-        let p = plan_axis((4, 8), 10, 2, Boundary::Constant(1.0), true, (1, 3)).unwrap();
+        let p = plan_axis((4, 8), 10, (2, 2), Boundary::Constant(1.0), true, (1, 3)).unwrap();
         assert_eq!((p.ghost, p.pad), ((2, 2), (0, 0)));
         assert_eq!(p.runs, vec![AxisSel::span(2, 10)]);
         // A block shorter than the depth reaches past its neighbour.
-        let p = plan_axis((1, 2), 10, 3, Boundary::None, true, (1, 5)).unwrap();
+        let p = plan_axis((1, 2), 10, (3, 3), Boundary::None, true, (1, 5)).unwrap();
         assert_eq!(p.ghost, (1, 3));
-        assert!(plan_axis((1, 2), 10, 3, Boundary::None, false, (1, 5)).is_err());
-        let p = plan_axis((8, 10), 10, 2, Boundary::Periodic, true, (2, 3)).unwrap();
+        assert!(plan_axis((1, 2), 10, (3, 3), Boundary::None, false, (1, 5)).is_err());
+        let p = plan_axis((8, 10), 10, (2, 2), Boundary::Periodic, true, (2, 3)).unwrap();
         assert_eq!(positions(&p.runs), vec![6, 7, 8, 9, 0, 1]);
-        assert!(plan_axis((0, 0), 0, 1, Boundary::Reflect, true, (0, 1)).is_err());
+        assert!(plan_axis((0, 0), 0, (1, 1), Boundary::Reflect, true, (0, 1)).is_err());
+        // Asymmetric depths: boundary "none" only.
+        let p = plan_axis((4, 8), 10, (1, 2), Boundary::None, false, (1, 3)).unwrap();
+        assert_eq!((p.ghost, p.runs), ((1, 2), vec![AxisSel::span(3, 10)]));
+        assert!(plan_axis((4, 8), 10, (1, 2), Boundary::Reflect, true, (1, 3)).is_err());
     }
 }
