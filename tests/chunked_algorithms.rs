@@ -496,3 +496,30 @@ fn asymmetric_depths_match_dask_overlap_and_scipy() {
         }
     }
 }
+
+#[test]
+fn a_different_boundary_mode_on_each_axis() {
+    let cases = [
+        (
+            json!({"0": "reflect", "1": "periodic"}),
+            "corr_axes_reflect_wrap",
+        ),
+        (json!({"0": "nearest", "1": 1.5}), "corr_axes_nearest_const"),
+        (
+            json!({"0": -2.0, "1": "reflect"}),
+            "corr_axes_const_reflect",
+        ),
+    ];
+    for (boundary, want) in cases {
+        for chunks in [json!([[4, 4, 5], [3, 3, 5]]), json!(1), json!(13)] {
+            let nodes = correlate_nodes("x2", chunks.clone(), "w_sep", json!(1), boundary.clone());
+            let out = compute(nodes, &["y"]).unwrap();
+            assert_close(
+                &out[0],
+                want,
+                1e-13,
+                &format!("{boundary}, chunks {chunks}"),
+            );
+        }
+    }
+}

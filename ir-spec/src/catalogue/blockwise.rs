@@ -317,7 +317,7 @@ const ALL: &[OpSpec] = &[
                 AttrType::Json,
                 true,
                 None,
-                "Ghost cells per side: integer, per-axis list, or object axis -> integer.",
+                "Ghost cells per side: integer, per-axis list, or object axis -> integer; a per-axis entry may be [before, after] (asymmetric, boundary none only).",
             ),
             attr(
                 "boundary",
