@@ -3,9 +3,10 @@
 //! views, or made by the boundary rule at the array's edges), then trimmed.
 //!
 //! The extended block is one expression inside the block's task: views of every
-//! input block it touches (at most 3 per overlapped axis when blocks are at least
-//! `depth` long; a region spans as many blocks as it needs when they are shorter,
-//! so no rechunk is needed), assembled once. Axes with depth 0 take no neighbours.
+//! input block it touches (at most 3 per overlapped axis, blocks being at least
+//! `depth` long: when some block of an overlapped axis is shorter, the input is
+//! first rechunked by merging neighbours, one `["<name>-rechunk", ...]` task per
+//! merged block, as Dask does), assembled once. Axes with depth 0 take no neighbours.
 //! `reflect` (half-sample symmetric) and `periodic` ghost cells are views of the
 //! input too (reversed, or from the other end); `nearest` and constants are made
 //! by the `overlap.pad` kernel. For the built-in `correlate` the kernel itself
@@ -14,7 +15,7 @@
 use std::sync::Arc;
 
 use serde_json::{Map, Value as Json, json};
-use tessera_ir::{Meta, NodeIdx, TaskExpr, ValidArg};
+use tessera_ir::{Meta, NodeIdx, TaskExpr, TaskId, TaskKey, ValidArg};
 
 use crate::lower::Lowerer;
 use crate::lower::context::{ASSEMBLE, GETITEM, call, kwargs};
@@ -259,14 +260,90 @@ fn nest(leaves: Vec<TaskExpr>, shape: &[usize]) -> TaskExpr {
     level.pop().unwrap_or(TaskExpr::List(Vec::new()))
 }
 
-/// The input positions `runs` (per axis) as one array: views of every block they
-/// touch, assembled when there are several.
-fn gather(cx: &mut Lowerer<'_>, x: NodeIdx, runs: &[Vec<AxisSel>]) -> TaskExpr {
+/// The offsets of an axis whose blocks are merged with their neighbours until each
+/// is at least `depth` long (the last short run joins the block before it), as
+/// Dask rechunks before `overlap`; the same offsets when every block is long enough.
+fn merged_offsets(offsets: &[usize], depth: usize) -> Vec<usize> {
+    let short = offsets.windows(2).any(|w| w[1] - w[0] < depth);
+    if depth == 0 || !short {
+        return offsets.to_vec();
+    }
+    let mut out = vec![offsets[0]];
+    for &o in &offsets[1..] {
+        if o - out[out.len() - 1] >= depth {
+            out.push(o);
+        }
+    }
+    let end = *offsets.last().expect("offsets start at 0");
+    if out[out.len() - 1] != end {
+        // The tail is shorter than the depth: it joins the block before it.
+        if out.len() > 1 {
+            out.pop();
+        }
+        out.push(end);
+    }
+    out
+}
+
+/// Where the ghost cells are read from: the input's blocks, or (when some block of
+/// an overlapped axis is shorter than its depth) the input rechunked to blocks of at
+/// least the depth, one helper task `["<name>-rechunk", i, ...]` per merged block.
+struct Source {
+    x: NodeIdx,
+    /// The merged offsets per axis, when the input is rechunked.
+    merged: Option<(String, Vec<Vec<usize>>)>,
+}
+
+impl Source {
+    fn new(cx: &Lowerer<'_>, x: NodeIdx, node: NodeIdx, depth: &[(usize, usize)]) -> Source {
+        let ndim = depth.len();
+        let merged: Vec<Vec<usize>> = (0..ndim)
+            .map(|a| merged_offsets(cx.offsets(x, a), depth[a].0.max(depth[a].1)))
+            .collect();
+        let changed = (0..ndim).any(|a| merged[a].len() != cx.offsets(x, a).len());
+        Source {
+            x,
+            merged: changed.then(|| (format!("{}-rechunk", cx.name(node)), merged)),
+        }
+    }
+
+    fn offsets<'a>(&'a self, cx: &'a Lowerer<'_>, axis: usize) -> &'a [usize] {
+        match &self.merged {
+            Some((_, merged)) => &merged[axis],
+            None => cx.offsets(self.x, axis),
+        }
+    }
+
+    /// The task of block `index` of the source, and its bounds.
+    fn block(&self, cx: &mut Lowerer<'_>, index: &[usize]) -> (TaskId, Vec<(usize, usize)>) {
+        match &self.merged {
+            None => (cx.block(self.x, index), cx.block_bounds(self.x, index)),
+            Some((name, merged)) => {
+                let bounds: Vec<(usize, usize)> = index
+                    .iter()
+                    .enumerate()
+                    .map(|(a, &i)| (merged[a][i], merged[a][i + 1]))
+                    .collect();
+                let x = self.x;
+                let sels: Vec<AxisSel> = bounds
+                    .iter()
+                    .map(|&(lo, hi)| AxisSel::span(lo, hi))
+                    .collect();
+                let id = cx.helper(TaskKey::block(name, index), |cx| cx.region(x, &sels));
+                (id, bounds)
+            }
+        }
+    }
+}
+
+/// The input positions `runs` (per axis) as one array: views of every source
+/// block they touch, assembled when there are several.
+fn gather(cx: &mut Lowerer<'_>, source: &Source, runs: &[Vec<AxisSel>]) -> TaskExpr {
     let per_axis: Vec<Vec<(usize, AxisSel)>> = runs
         .iter()
         .enumerate()
         .map(|(axis, sels)| {
-            let offsets = cx.offsets(x, axis);
+            let offsets = source.offsets(cx, axis);
             sels.iter().flat_map(|&s| axis_pieces(offsets, s)).collect()
         })
         .collect();
@@ -276,7 +353,7 @@ fn gather(cx: &mut Lowerer<'_>, x: NodeIdx, runs: &[Vec<AxisSel>]) -> TaskExpr {
             .iter()
             .map(|r| r.first().copied().unwrap_or(AxisSel::span(0, 0)))
             .collect();
-        return cx.region(x, &sels);
+        return cx.region(source.x, &sels);
     }
     let grid: Vec<usize> = per_axis.iter().map(Vec::len).collect();
     let total: usize = grid.iter().product();
@@ -285,8 +362,7 @@ fn gather(cx: &mut Lowerer<'_>, x: NodeIdx, runs: &[Vec<AxisSel>]) -> TaskExpr {
     for _ in 0..total {
         let index: Vec<usize> = (0..grid.len()).map(|a| per_axis[a][pos[a]].0).collect();
         let local: Vec<AxisSel> = (0..grid.len()).map(|a| per_axis[a][pos[a]].1).collect();
-        let block = cx.block(x, &index);
-        let bounds = cx.block_bounds(x, &index);
+        let (block, bounds) = source.block(cx, &index);
         let full = local
             .iter()
             .zip(&bounds)
@@ -360,7 +436,8 @@ pub(super) fn block(
         })
         .collect::<Result<_, _>>()?;
     let runs: Vec<Vec<AxisSel>> = plans.iter().map(|p| p.runs.clone()).collect();
-    let data = gather(cx, x, &runs);
+    let source = Source::new(cx, x, node, &depth);
+    let data = gather(cx, &source, &runs);
     let modes: Vec<&str> = boundary.iter().map(|b| b.scipy_mode()).collect();
     let cvals: Vec<f64> = boundary.iter().map(|b| b.cval()).collect();
     let padded = |data: TaskExpr| {
@@ -441,6 +518,20 @@ mod tests {
             mapped_runs(1, 3, 4, Boundary::Reflect),
             vec![AxisSel::span(1, 3)]
         );
+    }
+
+    #[test]
+    fn short_blocks_merge_until_the_depth() {
+        assert_eq!(merged_offsets(&[0, 4, 8, 12], 2), vec![0, 4, 8, 12]);
+        assert_eq!(
+            merged_offsets(&[0, 1, 2, 4, 7, 13], 2),
+            vec![0, 2, 4, 7, 13]
+        );
+        assert_eq!(merged_offsets(&[0, 1, 2, 3, 4, 5], 3), vec![0, 5]);
+        assert_eq!(merged_offsets(&[0, 3, 6, 7], 2), vec![0, 3, 7]);
+        // An axis shorter than the depth is one block.
+        assert_eq!(merged_offsets(&[0, 1, 2], 5), vec![0, 2]);
+        assert_eq!(merged_offsets(&[0, 5, 6], 0), vec![0, 5, 6]);
     }
 
     #[test]
