@@ -14,6 +14,7 @@ use super::args::{Boundary, IntoOperand};
 use super::compute::Element;
 use super::error::ArrayError;
 use super::expr::{BlockFn, Expr};
+use super::index::{IndexEntry, IntoIndexEntry};
 use super::{Array, obj};
 
 impl Array {
@@ -56,6 +57,79 @@ impl Array {
             true,
             obj(json!({"weights": nested})),
         )
+    }
+
+    /// Dask's `overlap`: every block extended by `depth` ghost cells per side
+    /// (`map_overlap` with the built-in `identity` and no trimming); per-axis depths
+    /// may be `[before, after]` with boundary `None`.
+    pub fn overlap(&self, depth: impl Into<Json>, boundary: Boundary) -> Result<Array, ArrayError> {
+        self.map_overlap("identity", depth, boundary, false, Map::new())
+    }
+
+    /// Dask's `trim_internal`, the inverse of [`Array::overlap`] with the same
+    /// depth and boundary: `depth[a] = (before, after)` cells removed from each block
+    /// along axis `a` (with boundary `None`, not on the array's outer edges). Built
+    /// from slices of each block joined again, so the result has the blocks of the
+    /// array before it was overlapped.
+    pub fn trim_overlap(
+        &self,
+        depth: &[(usize, usize)],
+        boundary: Boundary,
+    ) -> Result<Array, ArrayError> {
+        if depth.len() != self.ndim() {
+            return Err(ArrayError::Build {
+                op: "trim".to_owned(),
+                at: Some("depth".to_owned()),
+                message: format!(
+                    "depth has {} entries but the array has {} axes",
+                    depth.len(),
+                    self.ndim()
+                ),
+            });
+        }
+        let edges = !matches!(boundary, Boundary::None);
+        let mut x = self.clone();
+        for (axis, &(before, after)) in depth.iter().enumerate() {
+            if before == 0 && after == 0 {
+                continue;
+            }
+            let sizes = x.chunks().0[axis].clone();
+            let count = sizes.len();
+            let mut pieces = Vec::with_capacity(count);
+            let mut start = 0usize;
+            for (i, &size) in sizes.iter().enumerate() {
+                let lo = start + if i > 0 || edges { before } else { 0 };
+                let hi =
+                    (start + size).saturating_sub(if i + 1 < count || edges { after } else { 0 });
+                if hi < lo {
+                    return Err(ArrayError::Build {
+                        op: "trim".to_owned(),
+                        at: Some("depth".to_owned()),
+                        message: format!(
+                            "block {i} of axis {axis} has {size} cells, fewer than the depth ({before}, {after}) to trim"
+                        ),
+                    });
+                }
+                let index: Vec<IndexEntry> = (0..x.ndim())
+                    .map(|a| {
+                        if a == axis {
+                            (lo..hi).into_entry()
+                        } else {
+                            (..).into_entry()
+                        }
+                    })
+                    .collect();
+                pieces.push(x.slice(index)?);
+                start += size;
+            }
+            let refs: Vec<&Array> = pieces.iter().collect();
+            x = if refs.len() == 1 {
+                pieces.pop().expect("one piece")
+            } else {
+                super::layout::concatenate(&refs, axis as i64)?
+            };
+        }
+        Ok(x)
     }
 
     /// Applies the registered block function `func` to aligned blocks of `self`
@@ -239,5 +313,34 @@ mod tests {
         assert_eq!(got, data.mapv(|v| v * v + 1.0));
         // The dtype must match the closure's element type.
         assert!(x.map_blocks_fn(|b: ArrayD<i64>| b).is_err());
+    }
+
+    #[test]
+    fn overlap_then_trim_is_the_identity_and_matches_dask() {
+        let data = ArrayD::from_shape_fn(IxDyn(&[7, 5]), |ix| (ix[0] * 5 + ix[1]) as f64);
+        let x = Array::from_ndarray(data.clone(), vec![vec![3, 4], vec![2, 3]]).unwrap();
+        // Dask: overlap(x, depth={0: 1, 1: 1}, boundary="reflect") has blocks of
+        // 3 + 2, 4 + 2 rows: [2, 0, 1, 2, 3] then [2, 3, 4, 5, 6, 6].
+        let o = x.overlap(json!(1), Boundary::Reflect).unwrap();
+        assert_eq!(o.chunks().0, vec![vec![5, 6], vec![4, 5]]);
+        let got = o.compute::<f64>().unwrap();
+        let rows = [0usize, 0, 1, 2, 3, 2, 3, 4, 5, 6, 6];
+        let cols = [0usize, 0, 1, 2, 1, 2, 3, 4, 4];
+        for (r, &sr) in rows.iter().enumerate() {
+            for (c, &sc) in cols.iter().enumerate() {
+                assert_eq!(got[[r, c]], data[[sr, sc]], "({r}, {c})");
+            }
+        }
+        let back = o
+            .trim_overlap(&[(1, 1), (1, 1)], Boundary::Reflect)
+            .unwrap();
+        assert_eq!(back.chunks(), x.chunks());
+        assert_eq!(back.compute::<f64>().unwrap(), data);
+        // Asymmetric, boundary none: no ghost cells at the outer edges.
+        let o = x.overlap(json!([[1, 2], 0]), Boundary::None).unwrap();
+        assert_eq!(o.chunks().0, vec![vec![5, 5], vec![2, 3]]);
+        let back = o.trim_overlap(&[(1, 2), (0, 0)], Boundary::None).unwrap();
+        assert_eq!(back.compute::<f64>().unwrap(), data);
+        assert!(o.trim_overlap(&[(1, 2)], Boundary::None).is_err());
     }
 }
