@@ -154,6 +154,11 @@ impl<'g> Lowerer<'g> {
         id
     }
 
+    /// The task made under `key`, if one was.
+    pub fn existing(&self, key: &TaskKey) -> Option<TaskId> {
+        self.tasks.id_of(key)
+    }
+
     /// Adds a helper task under `key` unless one exists, and returns its id.
     pub fn helper(&mut self, key: TaskKey, expr: impl FnOnce(&mut Self) -> TaskExpr) -> TaskId {
         if let Some(id) = self.tasks.id_of(&key) {
