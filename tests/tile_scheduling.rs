@@ -100,6 +100,11 @@ fn w3_cholesky_peak_memory_and_critical_path_first() {
     // Peak with the default executor and policy.
     let (_, peak) = run(&a, 1000, "threads");
     assert!(peak > 0.0, "the trace records bytes held");
+    eprintln!(
+        "W3 chunks 1000: peak {:.0} MB, matrix {:.0} MB",
+        peak / 1e6,
+        matrix_bytes / 1e6
+    );
     assert!(
         peak <= 2.0 * matrix_bytes,
         "peak {:.0} MB > 2 x the matrix ({:.0} MB)",
