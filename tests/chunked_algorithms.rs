@@ -456,3 +456,70 @@ fn correlate_of_integers_is_exact() {
     };
     assert_eq!(y.mapv(|v| v as f64), npy("corr_int_nearest"));
 }
+
+#[test]
+fn asymmetric_depths_match_dask_overlap_and_scipy() {
+    // correlate with asymmetric depths (boundary none) is still scipy's reflect.
+    let depth = json!([[1, 2], [2, 1]]);
+    let nodes = correlate_nodes(
+        "x2",
+        json!([[4, 4, 5], [3, 3, 5]]),
+        "w3",
+        depth,
+        json!("none"),
+    );
+    assert_close(
+        &compute(nodes, &["y"]).unwrap()[0],
+        "corr_reflect",
+        1e-14,
+        "asymmetric",
+    );
+    // Untrimmed identity: Dask's overlap(x, depth={0: (1, 2)}, boundary="none"),
+    // each block extended by 1 row before and 2 after where it has neighbours.
+    let x = npy("x2");
+    let nodes = json!({"x": load("x2", json!([[4, 4, 5], [11]])),
+        "y": {"op": "map_overlap", "args": ["x"], "fn": "identity", "depth": {"0": [1, 2]},
+              "boundary": "none", "trim": false}});
+    let got = as_f64(&compute(nodes, &["y"]).unwrap()[0]);
+    let rows: Vec<usize> = [(0, 6), (3, 10), (7, 13)]
+        .iter()
+        .flat_map(|&(lo, hi)| lo..hi)
+        .collect();
+    assert_eq!(got.shape(), [rows.len(), 11]);
+    for (r, &src) in rows.iter().enumerate() {
+        for c in 0..11 {
+            assert_eq!(
+                got[[r, c]],
+                x[[src, c]],
+                "row {r} (x row {src}), column {c}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_different_boundary_mode_on_each_axis() {
+    let cases = [
+        (
+            json!({"0": "reflect", "1": "periodic"}),
+            "corr_axes_reflect_wrap",
+        ),
+        (json!({"0": "nearest", "1": 1.5}), "corr_axes_nearest_const"),
+        (
+            json!({"0": -2.0, "1": "reflect"}),
+            "corr_axes_const_reflect",
+        ),
+    ];
+    for (boundary, want) in cases {
+        for chunks in [json!([[4, 4, 5], [3, 3, 5]]), json!(1), json!(13)] {
+            let nodes = correlate_nodes("x2", chunks.clone(), "w_sep", json!(1), boundary.clone());
+            let out = compute(nodes, &["y"]).unwrap();
+            assert_close(
+                &out[0],
+                want,
+                1e-13,
+                &format!("{boundary}, chunks {chunks}"),
+            );
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! Lowering of `map_overlap`: one task per block, each reading only its
 //! neighbours on the overlapped axes (at most 3^k blocks for k overlapped axes when
-//! blocks are at least the depth), boundary modes at the array's edges, no rechunk
-//! for blocks smaller than the depth. (Values are checked against SciPy in the root
+//! blocks are at least the depth), boundary modes at the array's edges, a rechunk
+//! (merging neighbours) when some block is smaller than the depth. (Values are checked against SciPy in the root
 //! crate's `tests/chunked_algorithms.rs`.)
 
 use serde_json::{Value, json};
@@ -142,7 +142,7 @@ fn periodic_ghost_cells_come_from_the_other_end() {
 }
 
 #[test]
-fn blocks_smaller_than_the_depth_read_further_without_rechunking() {
+fn blocks_smaller_than_the_depth_are_rechunked_first() {
     let l = lower_doc(
         ones(json!([10]), json!([[2, 1, 2, 3, 2]])),
         correlate(
@@ -151,21 +151,32 @@ fn blocks_smaller_than_the_depth_read_further_without_rechunking() {
             json!([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]),
         ),
     );
-    // Block 2 (3..5) with depth 3 reads positions 0..8: blocks 0 to 3.
-    assert_eq!(
-        source_blocks_read(&l, &[2]),
-        vec![vec![0], vec![1], vec![2], vec![3]]
-    );
-    // Block 1 (2..3) reads 0..6, and a nearest pad of 1 before the array.
-    assert_eq!(source_blocks_read(&l, &[1]).len(), 4);
-    assert_eq!(outer_call(&l.graph, "correlate"), 5);
-    let funcs: Vec<String> = l
+    // Blocks merge until each is at least 3 long: 0..3 and 3..10 (the short tail
+    // joins the block before it), one rechunk task each.
+    let rechunk: Vec<String> = l
         .graph
         .tasks()
         .iter()
-        .flat_map(|t| nested_calls(&t.expr))
+        .map(|t| t.key.to_string())
+        .filter(|k| k.contains("-rechunk"))
         .collect();
-    assert!(!funcs.iter().any(|f| f.starts_with("rechunk")), "{funcs:?}");
+    assert_eq!(rechunk.len(), 2, "{rechunk:?}");
+    // Block 2 (3..5) with depth 3 reads positions 0..8: both merged blocks.
+    assert_eq!(source_blocks_read(&l, &[2]), vec![vec![0], vec![1]]);
+    for i in 0..5 {
+        let id = l
+            .graph
+            .id_of(&l.output_blocks[0].as_ref().unwrap()[&vec![i]])
+            .unwrap();
+        let deps = l.graph.dependencies(id);
+        assert!(deps.len() <= 3, "block {i} reads {} tasks", deps.len());
+        assert!(
+            deps.iter()
+                .all(|&d| l.graph.task(d).key.as_str().contains("-rechunk")),
+            "block {i} reads the rechunked input"
+        );
+    }
+    assert_eq!(outer_call(&l.graph, "correlate"), 5);
 }
 
 #[test]
@@ -251,4 +262,53 @@ fn keys_are_deterministic() {
         keys.iter().any(|k| k.starts_with("[\"map_overlap-")),
         "{keys:?}"
     );
+}
+
+#[test]
+fn task_count_is_blocks_and_edges_grow_as_3_to_the_overlapped_axes() {
+    // 4 x 4 x 4 blocks of a 3-d array; overlap k = 0..3 of its axes.
+    let blocks = 64;
+    for k in 0..=3usize {
+        let depth: Vec<usize> = (0..3).map(|a| usize::from(a < k)).collect();
+        let l = lower_doc(
+            ones(json!([16, 16, 16]), json!(4)),
+            json!({"fn": "identity", "depth": depth, "boundary": "reflect"}),
+        );
+        // One task per source block and one per result block (and the output's
+        // assembly), whatever k is.
+        assert_eq!(l.graph.len(), 2 * blocks + 1, "k = {k}");
+        let edges: usize = l.output_blocks[0]
+            .as_ref()
+            .unwrap()
+            .keys()
+            .map(|index| source_blocks_read(&l, index).len())
+            .sum();
+        // Each result block reads at most 3^k source blocks (its neighbours on the
+        // overlapped axes only); an inner block reads exactly 3^k.
+        assert!(edges <= blocks * 3usize.pow(k as u32), "k = {k}: {edges}");
+        assert_eq!(
+            source_blocks_read(&l, &[1, 1, 1]).len(),
+            3usize.pow(k as u32)
+        );
+    }
+}
+
+#[test]
+fn asymmetric_depths_with_boundary_none() {
+    // Axis 0: 1 cell before, 2 after; blocks of 4 over 12.
+    let l = lower_doc(
+        ones(json!([12, 6]), json!([4, 6])),
+        json!({"fn": "identity", "depth": {"0": [1, 2]}, "boundary": "none", "trim": false}),
+    );
+    let blocks = l.output_blocks[0].as_ref().unwrap();
+    assert_eq!(blocks.len(), 3);
+    // Block 0 reads block 1 (2 cells after); block 2 reads block 1 (1 cell before).
+    assert_eq!(source_blocks_read(&l, &[0, 0]), [vec![0, 0], vec![1, 0]]);
+    assert_eq!(source_blocks_read(&l, &[2, 0]), [vec![1, 0], vec![2, 0]]);
+    // Asymmetric depths need boundary "none".
+    let doc = json!({"tessera": 1, "nodes": {"x": ones(json!([12]), json!(4)),
+        "y": {"op": "map_overlap", "args": ["x"], "fn": "identity", "depth": [[1, 2]],
+              "boundary": "reflect"}}, "outputs": ["y"]});
+    let e = parse_and_validate(&doc.to_string(), &InferContext::default()).unwrap_err();
+    assert!(e.to_string().contains("asymmetric"), "{e}");
 }

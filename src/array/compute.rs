@@ -97,12 +97,18 @@ pub fn compute_many_with(
         // Arrays made from delayed values compute with them, as one task graph.
         return super::delayed::compute_arrays(arrays, options);
     }
+    // Closures used as block functions join the registry for this computation.
+    let with_closures = bindings.registry_with_functions(
+        options
+            .registry
+            .unwrap_or_else(|| crate::registry::default_registry()),
+    );
     let options = ComputeOptions {
         executor: options.executor.clone(),
         threads: options.threads,
         policy: options.policy.clone(),
         lower: lower_options(&options.lower, &bindings),
-        registry: options.registry,
+        registry: with_closures.as_ref().or(options.registry),
         trace: options.trace,
         progress: options.progress,
         task_passes: options.task_passes,

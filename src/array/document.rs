@@ -19,7 +19,7 @@ use tessera_runtime::Value;
 
 use super::Array;
 use super::error::ArrayError;
-use super::expr::{Expr, InputData, Operand};
+use super::expr::{BlockFn, Expr, InputData, Operand};
 
 /// Values of a document's `input` nodes, by the nodes' `name` attribute.
 #[derive(Clone, Default)]
@@ -27,6 +27,8 @@ pub struct Bindings {
     values: HashMap<String, Arc<Value>>,
     /// Inputs computed from delayed values, by name.
     sources: HashMap<String, Arc<dyn std::any::Any + Send + Sync>>,
+    /// Rust closures used as block functions, by the name the document calls.
+    functions: Vec<Arc<BlockFn>>,
 }
 
 impl Bindings {
@@ -43,6 +45,28 @@ impl Bindings {
     /// The value bound to `name`.
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.values.get(name).map(AsRef::as_ref)
+    }
+
+    /// A registry with the closures that the document's block functions name
+    /// added to `base` (`None` when there are none: `base` serves as it is).
+    pub(crate) fn registry_with_functions(
+        &self,
+        base: &tessera_runtime::Registry,
+    ) -> Option<tessera_runtime::Registry> {
+        if self.functions.is_empty() {
+            return None;
+        }
+        let mut registry = base.clone();
+        for f in &self.functions {
+            let body = f.body.clone();
+            registry.register(
+                &f.name,
+                &format!("{}(block) -> block", f.name),
+                "A Rust closure given to map_blocks / map_overlap.",
+                move |args: &[Value], kwargs: &tessera_runtime::Kwargs| body(args, kwargs),
+            );
+        }
+        Some(registry)
     }
 
     /// Number of bound names.
@@ -133,6 +157,11 @@ pub fn to_document(arrays: &[&Array]) -> (Document, Bindings) {
                 }
                 attrs.insert("name".into(), Json::String(name));
             }
+            if let Some(f) = &node.block_fn
+                && !bindings.functions.iter().any(|g| g.name == f.name)
+            {
+                bindings.functions.push(f.clone());
+            }
             let args = node.args.iter().map(|a| to_arg(a, &ids)).collect();
             doc.nodes.insert(
                 id.clone(),
@@ -205,6 +234,7 @@ impl Array {
                 attrs: node.attrs.clone(),
                 meta: node.meta.clone(),
                 input,
+                block_fn: None,
             }));
         }
         let node = built[root.index()]

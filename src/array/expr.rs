@@ -38,6 +38,15 @@ pub(crate) struct InputData {
     pub(crate) source: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
+/// A Rust closure used as a block function, under the unique name the document
+/// calls it by (registered for each computation that uses it).
+pub(crate) struct BlockFn {
+    /// The name in the document's `fn` attribute (`closure-<n>`).
+    pub(crate) name: String,
+    /// The function the runtime calls on each (extended) block.
+    pub(crate) body: Arc<tessera_runtime::DynFn>,
+}
+
 /// An expression node.
 pub(crate) struct Expr {
     /// The op.
@@ -50,6 +59,8 @@ pub(crate) struct Expr {
     pub(crate) meta: Meta,
     /// For `input` nodes: the bound data.
     pub(crate) input: Option<InputData>,
+    /// For `map_blocks` / `map_overlap` with a Rust closure: the closure.
+    pub(crate) block_fn: Option<Arc<BlockFn>>,
 }
 
 impl Expr {
@@ -88,6 +99,7 @@ impl Expr {
             attrs,
             meta,
             input: None,
+            block_fn: None,
         })
     }
 

@@ -17,12 +17,24 @@ use crate::meta::{ArrayMeta, Chunks, Meta};
 /// Boundary names `map_overlap` accepts (besides a number).
 const BOUNDARIES: [&str; 4] = ["reflect", "periodic", "nearest", "none"];
 
-/// Per-axis depth from an integer, a per-axis list, or an object axis -> integer.
-fn depths(v: &Value, ndim: usize) -> Result<Vec<usize>, String> {
-    let one = |x: &Value| -> Result<usize, String> {
+/// Per-axis depth `(before, after)` from an integer, a per-axis list, or an object
+/// axis -> depth; each per-axis depth is an integer or a pair `[before, after]`
+/// (asymmetric, as Dask's `overlap`).
+fn depths(v: &Value, ndim: usize) -> Result<Vec<(usize, usize)>, String> {
+    let int = |x: &Value| -> Result<usize, String> {
         x.as_u64()
             .and_then(|d| usize::try_from(d).ok())
             .ok_or_else(|| format!("a depth must be a non-negative integer, found {}", short(x)))
+    };
+    let one = |x: &Value| -> Result<(usize, usize), String> {
+        match x {
+            Value::Array(pair) if pair.len() == 2 => Ok((int(&pair[0])?, int(&pair[1])?)),
+            Value::Array(_) => Err(format!(
+                "an asymmetric depth is a pair [before, after], found {}",
+                short(x)
+            )),
+            x => int(x).map(|d| (d, d)),
+        }
     };
     match v {
         Value::Array(items) => {
@@ -35,7 +47,7 @@ fn depths(v: &Value, ndim: usize) -> Result<Vec<usize>, String> {
             items.iter().map(one).collect()
         }
         Value::Object(map) => {
-            let mut out = vec![0; ndim];
+            let mut out = vec![(0, 0); ndim];
             for (k, d) in map {
                 out[object_axis(k, ndim)?] = one(d)?;
             }
@@ -83,6 +95,15 @@ fn map_overlap(input: &InferInput<'_>) -> Result<Meta, InferError> {
     let depth = depths(input.req("depth")?, x.ndim()).map_err(|e| InferError::at("depth", e))?;
     let padded_edges =
         boundaries(input.req("boundary")?, x.ndim()).map_err(|e| InferError::at("boundary", e))?;
+    if let Some(a) = (0..x.ndim()).find(|&a| depth[a].0 != depth[a].1 && padded_edges[a]) {
+        return Err(InferError::at(
+            "depth",
+            format!(
+                "an asymmetric depth ({} before, {} after) on axis {a} needs boundary \"none\" there",
+                depth[a].0, depth[a].1
+            ),
+        ));
+    }
     let trim = input.flag("trim", true)?;
     let mut dtype = input.opt_dtype("dtype")?.unwrap_or(x.dtype);
     if func == "correlate" {
@@ -111,7 +132,8 @@ fn map_overlap(input: &InferInput<'_>) -> Result<Meta, InferError> {
                 format!("weights of shape {} are empty", fmt_shape(&wshape)),
             ));
         }
-        for (a, (&w, &d)) in wshape.iter().zip(&depth).enumerate() {
+        for (a, (&w, &(before, after))) in wshape.iter().zip(&depth).enumerate() {
+            let d = before.min(after);
             if d < w / 2 {
                 return Err(InferError::at(
                     "depth",
@@ -148,12 +170,12 @@ fn map_overlap(input: &InferInput<'_>) -> Result<Meta, InferError> {
                         .enumerate()
                         .map(|(i, &s)| {
                             let left = if i > 0 || padded_edges[a] {
-                                depth[a]
+                                depth[a].0
                             } else {
                                 0
                             };
                             let right = if i + 1 < n || padded_edges[a] {
-                                depth[a]
+                                depth[a].1
                             } else {
                                 0
                             };
@@ -295,7 +317,7 @@ const ALL: &[OpSpec] = &[
                 AttrType::Json,
                 true,
                 None,
-                "Ghost cells per side: integer, per-axis list, or object axis -> integer.",
+                "Ghost cells per side: integer, per-axis list, or object axis -> integer; a per-axis entry may be [before, after] (asymmetric, boundary none only).",
             ),
             attr(
                 "boundary",

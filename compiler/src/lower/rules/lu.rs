@@ -56,9 +56,27 @@ struct Factors {
     rows: Vec<Vec<Option<TaskId>>>,
 }
 
+/// The panel and row tasks of a factorization made before (by an earlier block
+/// of the same result), found without walking its O(n³) updates again.
+fn made_before(cx: &Lowerer<'_>, name: &str, n: usize) -> Option<Factors> {
+    let panels = (0..n)
+        .map(|k| cx.existing(&TaskKey::block(&format!("{name}-lu-panel"), &[k])))
+        .collect::<Option<Vec<_>>>()?;
+    let mut rows = vec![vec![None; n]; n];
+    for (k, row) in rows.iter_mut().enumerate() {
+        for (j, slot) in row.iter_mut().enumerate().skip(k + 1) {
+            *slot = Some(cx.existing(&TaskKey::block(&format!("{name}-lu-row"), &[k, j]))?);
+        }
+    }
+    Some(Factors { panels, rows })
+}
+
 /// Builds (or finds) the LU tile DAG of matrix `a` on the tiling `off`.
 fn factor(cx: &mut Lowerer<'_>, name: &str, a: NodeIdx, off: &[usize]) -> Factors {
     let n = off.len() - 1;
+    if let Some(made) = made_before(cx, name, n) {
+        return made;
+    }
     let span = |k: usize| AxisSel::span(off[k], off[k + 1]);
     // `cur[i][j]`: the current trailing tile (i, j), for i, j >= the step.
     let mut cur: Vec<Vec<Option<TaskExpr>>> = vec![vec![None; n]; n];
@@ -141,38 +159,38 @@ pub(super) fn block(
         .as_array()
         .map_or("float64", |m| m.dtype.name())
         .to_string();
-    // Forward substitution for column block c: one task per step.
+    // Forward substitution for column block c: one task per step (its inputs are
+    // only looked at when the task is new).
+    let rhs_tile = |cx: &mut Lowerer<'_>, i: usize| match (b, cols) {
+        (Some(b), Some((lo, hi))) => cx.region(
+            b,
+            &[AxisSel::span(off[i], off[i + 1]), AxisSel::span(lo, hi)],
+        ),
+        (Some(b), None) => cx.region(b, &[AxisSel::span(off[i], off[i + 1])]),
+        (None, cols) => {
+            let (lo, hi) = cols.unwrap_or((0, size));
+            call(
+                "eye",
+                vec![],
+                kwargs(json!({
+                    "N": size,
+                    "dtype": dtype,
+                    "offset": [off[i], lo],
+                    "block_shape": [off[i + 1] - off[i], hi - lo],
+                })),
+            )
+        }
+    };
     let mut rhs: Vec<Option<TaskExpr>> = vec![None; n];
     let mut forward = Vec::with_capacity(n);
     for k in 0..n {
-        let tiles: Vec<TaskExpr> = (k..n)
-            .map(|i| {
-                rhs[i].take().unwrap_or_else(|| match (b, cols) {
-                    (Some(b), Some((lo, hi))) => cx.region(
-                        b,
-                        &[AxisSel::span(off[i], off[i + 1]), AxisSel::span(lo, hi)],
-                    ),
-                    (Some(b), None) => cx.region(b, &[AxisSel::span(off[i], off[i + 1])]),
-                    (None, cols) => {
-                        let (lo, hi) = cols.unwrap_or((0, size));
-                        call(
-                            "eye",
-                            vec![],
-                            kwargs(json!({
-                                "N": size,
-                                "dtype": dtype,
-                                "offset": [off[i], lo],
-                                "block_shape": [off[i + 1] - off[i], hi - lo],
-                            })),
-                        )
-                    }
-                })
-            })
-            .collect();
         let panel = factors.panels[k];
         let id = cx.helper(
             TaskKey::block(&format!("{name}-lu-forward"), &[k, c]),
-            |_| {
+            |cx| {
+                let tiles: Vec<TaskExpr> = (k..n)
+                    .map(|i| rhs[i].clone().unwrap_or_else(|| rhs_tile(cx, i)))
+                    .collect();
                 call(
                     "lu-forward",
                     vec![TaskExpr::Ref(panel), TaskExpr::List(tiles)],

@@ -8,6 +8,7 @@ mod fused;
 mod layout;
 mod linalg;
 mod lu;
+mod map_blocks;
 mod matmul;
 mod overlap;
 mod reduction;
@@ -52,6 +53,7 @@ pub(super) fn lower_block(
         }
         (Family::Linalg, "linalg.solve" | "linalg.inv") => lu::block(cx, node, index),
         (Family::Blockwise, "map_overlap") => overlap::block(cx, node, index),
+        (Family::Blockwise, "map_blocks") => map_blocks::block(cx, node, index),
         (Family::Task, "item") if linalg::qr_input(cx, node).is_some() => {
             linalg::qr_part_block(cx, node, index)
         }

@@ -3,9 +3,10 @@
 //! views, or made by the boundary rule at the array's edges), then trimmed.
 //!
 //! The extended block is one expression inside the block's task: views of every
-//! input block it touches (at most 3 per overlapped axis when blocks are at least
-//! `depth` long; a region spans as many blocks as it needs when they are shorter,
-//! so no rechunk is needed), assembled once. Axes with depth 0 take no neighbours.
+//! input block it touches (at most 3 per overlapped axis, blocks being at least
+//! `depth` long: when some block of an overlapped axis is shorter, the input is
+//! first rechunked by merging neighbours, one `["<name>-rechunk", ...]` task per
+//! merged block, as Dask does), assembled once. Axes with depth 0 take no neighbours.
 //! `reflect` (half-sample symmetric) and `periodic` ghost cells are views of the
 //! input too (reversed, or from the other end); `nearest` and constants are made
 //! by the `overlap.pad` kernel. For the built-in `correlate` the kernel itself
@@ -14,7 +15,7 @@
 use std::sync::Arc;
 
 use serde_json::{Map, Value as Json, json};
-use tessera_ir::{Meta, NodeIdx, TaskExpr, ValidArg};
+use tessera_ir::{Meta, NodeIdx, TaskExpr, TaskId, TaskKey, ValidArg};
 
 use crate::lower::Lowerer;
 use crate::lower::context::{ASSEMBLE, GETITEM, call, kwargs};
@@ -89,12 +90,20 @@ fn object_axis(key: &str, ndim: usize) -> Result<usize, String> {
         .ok_or_else(|| format!("axis {a} is out of range for {ndim} dimensions"))
 }
 
-/// Per-axis depth: an integer, a per-axis list, or an object axis -> integer.
-fn depths(v: Option<&Json>, ndim: usize) -> Result<Vec<usize>, String> {
-    let one = |x: &Json| {
+/// Per-axis depth `(before, after)`: an integer, a per-axis list, or an object
+/// axis -> depth, each per-axis depth an integer or a pair `[before, after]`.
+fn depths(v: Option<&Json>, ndim: usize) -> Result<Vec<(usize, usize)>, String> {
+    let int = |x: &Json| {
         x.as_u64()
             .map(|d| d as usize)
             .ok_or_else(|| format!("a depth must be a non-negative integer, found {x}"))
+    };
+    let one = |x: &Json| match x {
+        Json::Array(pair) if pair.len() == 2 => Ok((int(&pair[0])?, int(&pair[1])?)),
+        Json::Array(_) => Err(format!(
+            "an asymmetric depth is a pair [before, after], found {x}"
+        )),
+        x => int(x).map(|d| (d, d)),
     };
     match v {
         Some(Json::Array(items)) if items.len() == ndim => items.iter().map(one).collect(),
@@ -103,7 +112,7 @@ fn depths(v: Option<&Json>, ndim: usize) -> Result<Vec<usize>, String> {
             items.len()
         )),
         Some(Json::Object(map)) => {
-            let mut out = vec![0; ndim];
+            let mut out = vec![(0, 0); ndim];
             for (k, d) in map {
                 out[object_axis(k, ndim)?] = one(d)?;
             }
@@ -175,24 +184,25 @@ struct AxisPlan {
 fn plan_axis(
     (lo, hi): (usize, usize),
     n: usize,
-    depth: usize,
+    (before, after): (usize, usize),
     boundary: Boundary,
     trim: bool,
     block: (usize, usize),
 ) -> Result<AxisPlan, String> {
     if boundary == Boundary::None {
-        let ghost = (depth.min(lo), depth.min(n - hi));
+        let ghost = (before.min(lo), after.min(n - hi));
         if !trim {
             // The result's chunks promise `depth` cells on every inner side.
             let (i, count) = block;
             let want = (
-                if i > 0 { depth } else { 0 },
-                if i + 1 < count { depth } else { 0 },
+                if i > 0 { before } else { 0 },
+                if i + 1 < count { after } else { 0 },
             );
             if ghost != want {
                 return Err(format!(
-                    "block {i} ({lo}..{hi}) has fewer than {depth} cells of neighbours on a side; \
-                     with boundary \"none\" and trim false, rechunk to blocks of at least the depth"
+                    "block {i} ({lo}..{hi}) has fewer than ({before}, {after}) cells of neighbours \
+                     before and after; with boundary \"none\" and trim false, rechunk to blocks \
+                     of at least the depth"
                 ));
             }
         }
@@ -202,6 +212,12 @@ fn plan_axis(
             pad: (0, 0),
         });
     }
+    if before != after {
+        return Err(format!(
+            "an asymmetric depth ({before}, {after}) needs boundary \"none\""
+        ));
+    }
+    let depth = before;
     let ghost = (depth, depth);
     let (start, stop) = (lo as i64 - depth as i64, (hi + depth) as i64);
     match boundary {
@@ -244,14 +260,90 @@ fn nest(leaves: Vec<TaskExpr>, shape: &[usize]) -> TaskExpr {
     level.pop().unwrap_or(TaskExpr::List(Vec::new()))
 }
 
-/// The input positions `runs` (per axis) as one array: views of every block they
-/// touch, assembled when there are several.
-fn gather(cx: &mut Lowerer<'_>, x: NodeIdx, runs: &[Vec<AxisSel>]) -> TaskExpr {
+/// The offsets of an axis whose blocks are merged with their neighbours until each
+/// is at least `depth` long (the last short run joins the block before it), as
+/// Dask rechunks before `overlap`; the same offsets when every block is long enough.
+fn merged_offsets(offsets: &[usize], depth: usize) -> Vec<usize> {
+    let short = offsets.windows(2).any(|w| w[1] - w[0] < depth);
+    if depth == 0 || !short {
+        return offsets.to_vec();
+    }
+    let mut out = vec![offsets[0]];
+    for &o in &offsets[1..] {
+        if o - out[out.len() - 1] >= depth {
+            out.push(o);
+        }
+    }
+    let end = *offsets.last().expect("offsets start at 0");
+    if out[out.len() - 1] != end {
+        // The tail is shorter than the depth: it joins the block before it.
+        if out.len() > 1 {
+            out.pop();
+        }
+        out.push(end);
+    }
+    out
+}
+
+/// Where the ghost cells are read from: the input's blocks, or (when some block of
+/// an overlapped axis is shorter than its depth) the input rechunked to blocks of at
+/// least the depth, one helper task `["<name>-rechunk", i, ...]` per merged block.
+struct Source {
+    x: NodeIdx,
+    /// The merged offsets per axis, when the input is rechunked.
+    merged: Option<(String, Vec<Vec<usize>>)>,
+}
+
+impl Source {
+    fn new(cx: &Lowerer<'_>, x: NodeIdx, node: NodeIdx, depth: &[(usize, usize)]) -> Source {
+        let ndim = depth.len();
+        let merged: Vec<Vec<usize>> = (0..ndim)
+            .map(|a| merged_offsets(cx.offsets(x, a), depth[a].0.max(depth[a].1)))
+            .collect();
+        let changed = (0..ndim).any(|a| merged[a].len() != cx.offsets(x, a).len());
+        Source {
+            x,
+            merged: changed.then(|| (format!("{}-rechunk", cx.name(node)), merged)),
+        }
+    }
+
+    fn offsets<'a>(&'a self, cx: &'a Lowerer<'_>, axis: usize) -> &'a [usize] {
+        match &self.merged {
+            Some((_, merged)) => &merged[axis],
+            None => cx.offsets(self.x, axis),
+        }
+    }
+
+    /// The task of block `index` of the source, and its bounds.
+    fn block(&self, cx: &mut Lowerer<'_>, index: &[usize]) -> (TaskId, Vec<(usize, usize)>) {
+        match &self.merged {
+            None => (cx.block(self.x, index), cx.block_bounds(self.x, index)),
+            Some((name, merged)) => {
+                let bounds: Vec<(usize, usize)> = index
+                    .iter()
+                    .enumerate()
+                    .map(|(a, &i)| (merged[a][i], merged[a][i + 1]))
+                    .collect();
+                let x = self.x;
+                let sels: Vec<AxisSel> = bounds
+                    .iter()
+                    .map(|&(lo, hi)| AxisSel::span(lo, hi))
+                    .collect();
+                let id = cx.helper(TaskKey::block(name, index), |cx| cx.region(x, &sels));
+                (id, bounds)
+            }
+        }
+    }
+}
+
+/// The input positions `runs` (per axis) as one array: views of every source
+/// block they touch, assembled when there are several.
+fn gather(cx: &mut Lowerer<'_>, source: &Source, runs: &[Vec<AxisSel>]) -> TaskExpr {
     let per_axis: Vec<Vec<(usize, AxisSel)>> = runs
         .iter()
         .enumerate()
         .map(|(axis, sels)| {
-            let offsets = cx.offsets(x, axis);
+            let offsets = source.offsets(cx, axis);
             sels.iter().flat_map(|&s| axis_pieces(offsets, s)).collect()
         })
         .collect();
@@ -261,7 +353,7 @@ fn gather(cx: &mut Lowerer<'_>, x: NodeIdx, runs: &[Vec<AxisSel>]) -> TaskExpr {
             .iter()
             .map(|r| r.first().copied().unwrap_or(AxisSel::span(0, 0)))
             .collect();
-        return cx.region(x, &sels);
+        return cx.region(source.x, &sels);
     }
     let grid: Vec<usize> = per_axis.iter().map(Vec::len).collect();
     let total: usize = grid.iter().product();
@@ -270,8 +362,7 @@ fn gather(cx: &mut Lowerer<'_>, x: NodeIdx, runs: &[Vec<AxisSel>]) -> TaskExpr {
     for _ in 0..total {
         let index: Vec<usize> = (0..grid.len()).map(|a| per_axis[a][pos[a]].0).collect();
         let local: Vec<AxisSel> = (0..grid.len()).map(|a| per_axis[a][pos[a]].1).collect();
-        let block = cx.block(x, &index);
-        let bounds = cx.block_bounds(x, &index);
+        let (block, bounds) = source.block(cx, &index);
         let full = local
             .iter()
             .zip(&bounds)
@@ -345,7 +436,8 @@ pub(super) fn block(
         })
         .collect::<Result<_, _>>()?;
     let runs: Vec<Vec<AxisSel>> = plans.iter().map(|p| p.runs.clone()).collect();
-    let data = gather(cx, x, &runs);
+    let source = Source::new(cx, x, node, &depth);
+    let data = gather(cx, &source, &runs);
     let modes: Vec<&str> = boundary.iter().map(|b| b.scipy_mode()).collect();
     let cvals: Vec<f64> = boundary.iter().map(|b| b.cval()).collect();
     let padded = |data: TaskExpr| {
@@ -429,6 +521,20 @@ mod tests {
     }
 
     #[test]
+    fn short_blocks_merge_until_the_depth() {
+        assert_eq!(merged_offsets(&[0, 4, 8, 12], 2), vec![0, 4, 8, 12]);
+        assert_eq!(
+            merged_offsets(&[0, 1, 2, 4, 7, 13], 2),
+            vec![0, 2, 4, 7, 13]
+        );
+        assert_eq!(merged_offsets(&[0, 1, 2, 3, 4, 5], 3), vec![0, 5]);
+        assert_eq!(merged_offsets(&[0, 3, 6, 7], 2), vec![0, 3, 7]);
+        // An axis shorter than the depth is one block.
+        assert_eq!(merged_offsets(&[0, 1, 2], 5), vec![0, 2]);
+        assert_eq!(merged_offsets(&[0, 5, 6], 0), vec![0, 5, 6]);
+    }
+
+    #[test]
     fn periodic_wraps_around() {
         let runs = mapped_runs(-3, 6, 4, Boundary::Periodic);
         assert_eq!(positions(&runs), vec![1, 2, 3, 0, 1, 2, 3, 0, 1]);
@@ -437,9 +543,24 @@ mod tests {
 
     #[test]
     fn depth_and_boundary_forms() {
-        assert_eq!(depths(Some(&json!(2)), 3).unwrap(), vec![2, 2, 2]);
-        assert_eq!(depths(Some(&json!([1, 0])), 2).unwrap(), vec![1, 0]);
-        assert_eq!(depths(Some(&json!({"-1": 3})), 2).unwrap(), vec![0, 3]);
+        assert_eq!(depths(Some(&json!(2)), 3).unwrap(), vec![(2, 2); 3]);
+        assert_eq!(
+            depths(Some(&json!([1, 0])), 2).unwrap(),
+            vec![(1, 1), (0, 0)]
+        );
+        assert_eq!(
+            depths(Some(&json!({"-1": 3})), 2).unwrap(),
+            vec![(0, 0), (3, 3)]
+        );
+        assert_eq!(
+            depths(Some(&json!([[1, 2], 0])), 2).unwrap(),
+            vec![(1, 2), (0, 0)]
+        );
+        assert_eq!(
+            depths(Some(&json!({"0": [0, 3]})), 1).unwrap(),
+            vec![(0, 3)]
+        );
+        assert!(depths(Some(&json!([[1, 2, 3]])), 1).is_err());
         assert!(depths(Some(&json!([1])), 2).is_err());
         assert!(depths(Some(&json!(-1)), 2).is_err());
         assert!(depths(None, 2).is_err());
@@ -454,20 +575,24 @@ mod tests {
     #[test]
     fn axis_plans_at_edges_and_inside() {
         // Block 0..4 of an axis of 10, depth 2.
-        let p = plan_axis((0, 4), 10, 2, Boundary::Nearest, true, (0, 3)).unwrap();
+        let p = plan_axis((0, 4), 10, (2, 2), Boundary::Nearest, true, (0, 3)).unwrap();
         assert_eq!((p.ghost, p.pad), ((2, 2), (2, 0)));
         assert_eq!(p.runs, vec![AxisSel::span(0, 6)]);
-        let p = plan_axis((0, 4), 10, 2, Boundary::None, true, (0, 3)).unwrap();
+        let p = plan_axis((0, 4), 10, (2, 2), Boundary::None, true, (0, 3)).unwrap();
         assert_eq!((p.ghost, p.pad), ((0, 2), (0, 0)));
-        let p = plan_axis((4, 8), 10, 2, Boundary::Constant(1.0), true, (1, 3)).unwrap();
+        let p = plan_axis((4, 8), 10, (2, 2), Boundary::Constant(1.0), true, (1, 3)).unwrap();
         assert_eq!((p.ghost, p.pad), ((2, 2), (0, 0)));
         assert_eq!(p.runs, vec![AxisSel::span(2, 10)]);
         // A block shorter than the depth reaches past its neighbour.
-        let p = plan_axis((1, 2), 10, 3, Boundary::None, true, (1, 5)).unwrap();
+        let p = plan_axis((1, 2), 10, (3, 3), Boundary::None, true, (1, 5)).unwrap();
         assert_eq!(p.ghost, (1, 3));
-        assert!(plan_axis((1, 2), 10, 3, Boundary::None, false, (1, 5)).is_err());
-        let p = plan_axis((8, 10), 10, 2, Boundary::Periodic, true, (2, 3)).unwrap();
+        assert!(plan_axis((1, 2), 10, (3, 3), Boundary::None, false, (1, 5)).is_err());
+        let p = plan_axis((8, 10), 10, (2, 2), Boundary::Periodic, true, (2, 3)).unwrap();
         assert_eq!(positions(&p.runs), vec![6, 7, 8, 9, 0, 1]);
-        assert!(plan_axis((0, 0), 0, 1, Boundary::Reflect, true, (0, 1)).is_err());
+        assert!(plan_axis((0, 0), 0, (1, 1), Boundary::Reflect, true, (0, 1)).is_err());
+        // Asymmetric depths: boundary "none" only.
+        let p = plan_axis((4, 8), 10, (1, 2), Boundary::None, false, (1, 3)).unwrap();
+        assert_eq!((p.ghost, p.runs), ((1, 2), vec![AxisSel::span(3, 10)]));
+        assert!(plan_axis((4, 8), 10, (1, 2), Boundary::Reflect, true, (1, 3)).is_err());
     }
 }

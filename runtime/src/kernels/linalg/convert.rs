@@ -26,7 +26,12 @@ pub(crate) fn to_mat(op: &str, a: &Array, what: &str) -> Result<Mat<f64>, Kernel
         ));
     }
     let x = typed::<f64>(a);
-    Ok(Mat::from_fn(a.shape()[0], a.shape()[1], |i, j| x[[i, j]]))
+    let (m, n) = (a.shape()[0], a.shape()[1]);
+    if let Some(slice) = x.as_slice() {
+        // Row-major contiguous: one transposing copy into faer's column-major layout.
+        return Ok(MatRef::from_row_major_slice(slice, m, n).to_owned());
+    }
+    Ok(Mat::from_fn(m, n, |i, j| x[[i, j]]))
 }
 
 /// A square 2-d array as a faer matrix of `f64`.
@@ -43,7 +48,15 @@ pub(crate) fn to_square(op: &str, a: &Array, what: &str) -> Result<Mat<f64>, Ker
 
 /// A faer matrix as an array of `dtype` (float32 or float64).
 pub(crate) fn from_mat(m: MatRef<'_, f64>, dtype: DType) -> Array {
-    let out = ndarray::Array2::from_shape_fn((m.nrows(), m.ncols()), |(i, j)| m[(i, j)]);
+    let (rows, cols) = (m.nrows(), m.ncols());
+    let mut data = vec![0.0f64; rows * cols];
+    for j in 0..cols {
+        let col = m.col(j);
+        for (i, v) in col.iter().enumerate() {
+            data[i * cols + j] = *v;
+        }
+    }
+    let out = ndarray::Array2::from_shape_vec((rows, cols), data).expect("rows * cols values");
     cast(&Array::from(out.into_dyn()), float_dtype(dtype))
 }
 
