@@ -1,9 +1,9 @@
-//! The in-process pipeline shared by every frontend: a validated graph is lowered
-//! to tasks and run; the stages are timed.
+//! The in-process pipeline shared by every frontend: a validated graph is
+//! optimized, lowered to tasks and run; the stages are timed.
 
 use std::time::Instant;
 
-use tessera_compiler::{LowerOptions, lower};
+use tessera_compiler::{LowerOptions, OptimizeOptions, lower, optimize};
 use tessera_ir::ValidGraph;
 use tessera_runtime::executor::{self, RunOptions as ExecOptions};
 use tessera_runtime::{Policy, Registry, Trace, Value};
@@ -26,6 +26,8 @@ pub struct ComputeOptions<'a> {
     pub trace: Option<&'a Trace>,
     /// Progress callback `(done, total)`.
     pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
+    /// The optimizer's options (`None`: the graph is lowered as given).
+    pub optimize: Option<OptimizeOptions>,
 }
 
 impl Default for ComputeOptions<'_> {
@@ -38,6 +40,7 @@ impl Default for ComputeOptions<'_> {
             registry: None,
             trace: None,
             progress: None,
+            optimize: Some(OptimizeOptions::default()),
         }
     }
 }
@@ -47,7 +50,7 @@ impl Default for ComputeOptions<'_> {
 pub struct Computed {
     /// Each output's id and value, in the document's order.
     pub outputs: Vec<(String, Value)>,
-    /// Seconds spent in the optimizer (no rewrite pass is in the pipeline yet).
+    /// Seconds spent in the optimizer.
     pub optimize_s: f64,
     /// Seconds spent lowering to tasks.
     pub lower_s: f64,
@@ -67,6 +70,9 @@ pub enum ComputeError {
     /// An option named something that does not exist.
     #[error("{0}")]
     Options(String),
+    /// The optimizer failed (a bad pass name, or a bug it caught).
+    #[error(transparent)]
+    Optimize(#[from] tessera_compiler::OptimizeError),
     /// A node could not be lowered to tasks.
     #[error(transparent)]
     Lower(#[from] tessera_compiler::LowerError),
@@ -75,7 +81,7 @@ pub enum ComputeError {
     Execute(#[from] tessera_runtime::RunError),
 }
 
-/// Lowers and runs the outputs of a validated graph.
+/// Optimizes, lowers and runs the outputs of a validated graph.
 pub fn compute_graph(
     graph: &ValidGraph,
     options: &ComputeOptions<'_>,
@@ -96,11 +102,21 @@ pub fn compute_graph(
             executor::EXECUTOR_NAMES.join(", ")
         ))
     })?;
-    // No rewrite pass is in the pipeline yet: the optimizer stage takes no time.
-    let optimize_s = 0.0;
+    let optimize_start = Instant::now();
+    let optimized = match &options.optimize {
+        Some(opts) => {
+            let mut opts = opts.clone();
+            opts.infer = options.lower.files.clone();
+            Some(optimize(graph, &opts)?.graph)
+        }
+        None => None,
+    };
+    let optimize_s = optimize_start.elapsed().as_secs_f64();
+    // Output ids are preserved by the optimizer: they name the results below.
+    let plan = optimized.as_ref().unwrap_or(graph);
 
     let lower_start = Instant::now();
-    let lowered = lower(graph, &options.lower)?;
+    let lowered = lower(plan, &options.lower)?;
     let lower_s = lower_start.elapsed().as_secs_f64();
 
     let registry = options.registry.unwrap_or_else(|| default_registry());

@@ -101,6 +101,7 @@ pub fn compute_many_with(
         registry: options.registry,
         trace: options.trace,
         progress: options.progress,
+        optimize: options.optimize.clone(),
     };
     let computed = compute_graph(&graph, &options)?;
     Ok(computed.outputs.into_iter().map(|(_, v)| v).collect())

@@ -356,28 +356,64 @@ impl FromStr for PermLeaf {
     }
 }
 
-/// Attributes as a JSON object, written compactly (its text is its identity).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct AttrsLeaf(pub String);
+/// Attributes as a JSON object, written compactly (its text is its identity;
+/// the parsed map is kept alongside).
+#[derive(Debug, Clone)]
+pub struct AttrsLeaf {
+    text: String,
+    map: std::sync::Arc<Map<String, Value>>,
+}
 
 impl AttrsLeaf {
-    /// The leaf of an attribute map.
+    /// The leaf of an attribute map (keys sorted, so equal maps are equal leaves).
     pub fn new(map: &Map<String, Value>) -> AttrsLeaf {
-        AttrsLeaf(Value::Object(map.clone()).to_string())
+        let mut keys: Vec<&String> = map.keys().collect();
+        keys.sort();
+        let sorted: Map<String, Value> = keys
+            .into_iter()
+            .map(|k| (k.clone(), map[k.as_str()].clone()))
+            .collect();
+        AttrsLeaf {
+            text: Value::Object(sorted.clone()).to_string(),
+            map: std::sync::Arc::new(sorted),
+        }
     }
 
     /// The attributes as a map.
-    pub fn map(&self) -> Map<String, Value> {
-        match serde_json::from_str(&self.0) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
-        }
+    pub fn map(&self) -> &Map<String, Value> {
+        &self.map
+    }
+}
+
+impl PartialEq for AttrsLeaf {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for AttrsLeaf {}
+
+impl std::hash::Hash for AttrsLeaf {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
+}
+
+impl PartialOrd for AttrsLeaf {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for AttrsLeaf {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.text.cmp(&other.text)
     }
 }
 
 impl fmt::Display for AttrsLeaf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 

@@ -168,7 +168,7 @@ impl Push<'_> {
         children
             .iter()
             .find_map(|&c| match &self.egraph[c].nodes[0] {
-                ArrayLang::Attrs(a) => Some(a.map()),
+                ArrayLang::Attrs(a) => Some(a.map().clone()),
                 _ => None,
             })
             .unwrap_or_default()
@@ -331,16 +331,21 @@ fn split_new_axes(index: &IndexLeaf, _shape: &[usize]) -> (IndexLeaf, IndexLeaf)
     (IndexLeaf(inner), IndexLeaf(outer))
 }
 
-/// A searcher for every class (for rules that look at e-nodes of any op).
-pub(crate) struct AnyClass;
+/// A searcher for the 0-d array classes not yet known to be constant (what
+/// constant folding looks at, whatever their op).
+pub(crate) struct ZeroDim;
 
-impl Searcher<ArrayLang, ArrayAnalysis> for AnyClass {
+impl Searcher<ArrayLang, ArrayAnalysis> for ZeroDim {
     fn search_eclass_with_limit(
         &self,
-        _egraph: &Graph,
+        egraph: &Graph,
         eclass: Id,
         _limit: usize,
     ) -> Option<egg::SearchMatches<'_, ArrayLang>> {
+        let data = &egraph[eclass].data;
+        if data.constant.is_some() || !data.array().is_some_and(|a| a.shape.is_empty()) {
+            return None;
+        }
         Some(egg::SearchMatches {
             eclass,
             substs: vec![Subst::default()],
