@@ -41,10 +41,10 @@ pub trait Pass: Sync {
 
 /// The pipeline, in order. Adding a pass is one line here.
 pub fn passes() -> &'static [&'static dyn Pass] {
-    &PASSES
+    PASSES
 }
 
-static PASSES: [&dyn Pass; 4] = [
+static PASSES: &[&dyn Pass] = &[
     // Identities first, so the pushdown below walks shorter chains and
     // composes the transposes and rechunks that remain.
     &SIMPLIFY,
