@@ -148,6 +148,47 @@ fn slice_through_layout_ops() {
 }
 
 #[test]
+fn slice_through_map_overlap_keeps_the_halo() {
+    let weights = json!([[0, 1, 0, 1, 0], [1, 1, 1, 1, 1], [0, 1, 0, 1, 0]]);
+    let mut nodes = serde_json::Map::new();
+    nodes.insert("x".into(), uniform(&[30, 24], 1, 7));
+    let mut outputs = Vec::new();
+    for (i, boundary) in [
+        json!("reflect"),
+        json!("periodic"),
+        json!("nearest"),
+        json!(0.5),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let m = format!("m{i}");
+        nodes.insert(
+            m.clone(),
+            json!({"op": "map_overlap", "args": ["x"], "fn": "correlate",
+            "depth": [1, 2], "boundary": boundary, "weights": weights}),
+        );
+        for (j, index) in [
+            json!([[10, 17, null], [0, 10, 3]]),
+            json!([29, [null, null, -2]]),
+            json!([[0, 3, null], [20, null, null]]),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let s = format!("s{i}_{j}");
+            nodes.insert(
+                s.clone(),
+                json!({"op": "getitem", "args": [m.clone()], "index": index}),
+            );
+            outputs.push(s);
+        }
+    }
+    let doc = json!({"tessera": 1, "nodes": nodes, "outputs": outputs});
+    check(&doc.to_string(), &["slice-overlap"]);
+}
+
+#[test]
 fn slice_through_reductions() {
     let doc = json!({"tessera": 1, "nodes": {
         "x": uniform(&[6, 5, 4], 1, 2),

@@ -522,7 +522,8 @@ impl FromStr for OpName {
 
 /// Whether the optimizer models `op` (anything else becomes an opaque e-node):
 /// sources that depend only on their attributes, elementwise ops, reductions,
-/// layout ops, matrix products, `tril`/`triu`.
+/// layout ops, matrix products, `tril`/`triu`, `map_overlap` (its block
+/// function is taken to be pure, as Dask does).
 pub(super) fn is_modeled(op: &OpSpec) -> bool {
     match op.family {
         Family::Source => matches!(
@@ -532,7 +533,8 @@ pub(super) fn is_modeled(op: &OpSpec) -> bool {
         Family::Elementwise | Family::Reduction => !matches!(op.name, "cumsum" | "cumprod"),
         Family::Shape => op.name != "reshape",
         Family::Linalg => matches!(op.name, "matmul" | "dot" | "tensordot" | "outer"),
-        Family::Blockwise | Family::Task => false,
+        Family::Blockwise => op.name == "map_overlap",
+        Family::Task => false,
     }
 }
 

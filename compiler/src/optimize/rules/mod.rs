@@ -22,6 +22,7 @@ pub(crate) mod slice_concat;
 pub(crate) mod slice_elementwise;
 pub(crate) mod slice_layout;
 pub(crate) mod slice_matmul;
+pub(crate) mod slice_overlap;
 pub(crate) mod slice_reduction;
 pub(crate) mod slice_sources;
 pub(crate) mod transpose;
@@ -301,6 +302,7 @@ fn push_one(
         "matmul" | "dot" => "slice-matmul",
         "concatenate" | "stack" => "slice-concat",
         "zeros" | "ones" | "full" | "arange" | "linspace" | "eye" => "slice-sources",
+        "map_overlap" => "slice-overlap",
         "sum" | "prod" | "mean" | "min" | "max" | "var" | "std" | "any" | "all" => {
             "slice-reduction"
         }
@@ -311,6 +313,7 @@ fn push_one(
         "slice-matmul" => slice_matmul::push(cx, *op, children, index),
         "slice-concat" => slice_concat::push(cx, spec.name, children, index),
         "slice-sources" => slice_sources::push(cx, spec.name, children, x, index),
+        "slice-overlap" => slice_overlap::push(cx, children, x, index),
         _ => slice_reduction::push(cx, *op, children, index),
     }?;
     Some((family, new))
