@@ -211,8 +211,10 @@ fn slice_through_matmul_and_dot() {
         "d": {"op": "dot", "args": ["a", "v"]},
         "t": {"op": "getitem", "args": ["d"], "index": [5]},
         "w": {"op": "matmul", "args": ["v", "b"]},
-        "u": {"op": "getitem", "args": ["w"], "index": [[3, null, 4]]}},
-        "outputs": ["s", "t", "u"]});
+        "u": {"op": "getitem", "args": ["w"], "index": [[3, null, 4]]},
+        "o": {"op": "outer", "args": ["v", {"op": "linspace", "start": 0, "stop": 1, "num": 50}]},
+        "os": {"op": "getitem", "args": ["o"], "index": [[2, 9, 2], [null, null, -7]]}},
+        "outputs": ["s", "t", "u", "os"]});
     check(&doc.to_string(), &["slice-matmul"]);
 }
 

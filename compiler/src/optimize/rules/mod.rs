@@ -299,7 +299,7 @@ fn push_one(
         "transpose" | "broadcast_to" | "expand_dims" | "squeeze" | "rechunk" | "tril" | "triu" => {
             "slice-layout"
         }
-        "matmul" | "dot" => "slice-matmul",
+        "matmul" | "dot" | "outer" => "slice-matmul",
         "concatenate" | "stack" => "slice-concat",
         "zeros" | "ones" | "full" | "arange" | "linspace" | "eye" => "slice-sources",
         "map_overlap" => "slice-overlap",
