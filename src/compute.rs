@@ -1,10 +1,12 @@
-//! The in-process pipeline shared by every frontend: a validated graph is lowered
-//! to tasks and run, or a task graph goes through the task-graph passes and is
-//! run; the stages are timed.
+//! The in-process pipeline shared by every frontend: a validated graph is
+//! optimized (rewrites, fusion), lowered to tasks and run, or a task graph goes
+//! through the task-graph passes and is run; the stages are timed.
 
 use std::time::Instant;
 
-use tessera_compiler::{LowerOptions, TaskPasses, TaskProgram, lower, optimize_tasks};
+use tessera_compiler::{
+    LowerOptions, OptimizeOptions, TaskPasses, TaskProgram, lower, optimize, optimize_tasks,
+};
 use tessera_ir::{TaskGraph, TaskId, ValidGraph};
 use tessera_runtime::executor::{self, RunOptions as ExecOptions};
 use tessera_runtime::{Policy, Registry, Trace, Value};
@@ -29,6 +31,8 @@ pub struct ComputeOptions<'a> {
     pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
     /// The task-graph passes run on task graphs ([`compute_tasks`]).
     pub task_passes: TaskPasses,
+    /// The optimizer's options (`None`: the graph is lowered as given).
+    pub optimize: Option<OptimizeOptions>,
 }
 
 impl Default for ComputeOptions<'_> {
@@ -42,6 +46,7 @@ impl Default for ComputeOptions<'_> {
             trace: None,
             progress: None,
             task_passes: TaskPasses::default(),
+            optimize: Some(OptimizeOptions::default()),
         }
     }
 }
@@ -51,7 +56,8 @@ impl Default for ComputeOptions<'_> {
 pub struct Computed {
     /// Each output's id and value, in the document's order.
     pub outputs: Vec<(String, Value)>,
-    /// Seconds spent in the optimizer (fusion; for a task graph: the task-graph passes).
+    /// Seconds spent in the optimizer (rewrites and fusion; for a task graph: the
+    /// task-graph passes).
     pub optimize_s: f64,
     /// Seconds spent lowering to tasks.
     pub lower_s: f64,
@@ -71,6 +77,9 @@ pub enum ComputeError {
     /// An option named something that does not exist.
     #[error("{0}")]
     Options(String),
+    /// The optimizer failed (a bad pass name, or a bug it caught).
+    #[error(transparent)]
+    Optimize(#[from] tessera_compiler::OptimizeError),
     /// A node could not be lowered to tasks.
     #[error(transparent)]
     Lower(#[from] tessera_compiler::LowerError),
@@ -79,18 +88,24 @@ pub enum ComputeError {
     Execute(#[from] tessera_runtime::RunError),
 }
 
-/// Lowers and runs the outputs of a validated graph.
+/// Optimizes, lowers and runs the outputs of a validated graph.
 pub fn compute_graph(
     graph: &ValidGraph,
     options: &ComputeOptions<'_>,
 ) -> Result<Computed, ComputeError> {
     let executor = Setup::new(options)?;
-    // FUSION (until the pass manager lands; the lead rewires this line): fused
-    // elementwise chains and reductions, or the graph as it is.
     let optimize_start = Instant::now();
-    let fused = tessera_compiler::fuse(graph);
-    let graph = fused.as_ref().unwrap_or(graph);
+    let optimized = match &options.optimize {
+        Some(opts) => {
+            let mut opts = opts.clone();
+            opts.infer = options.lower.files.clone();
+            Some(optimize(graph, &opts)?.graph)
+        }
+        None => None,
+    };
     let optimize_s = optimize_start.elapsed().as_secs_f64();
+    // Output ids are preserved by the optimizer: they name the results below.
+    let plan = optimized.as_ref().unwrap_or(graph);
 
     let lower_start = Instant::now();
     let lowered = if options.lower.max_block_bytes.is_none() {
@@ -99,9 +114,9 @@ pub fn compute_graph(
             max_block_bytes: tessera_runtime::physical_memory_bytes(),
             ..options.lower.clone()
         };
-        lower(graph, &lower_options)?
+        lower(plan, &lower_options)?
     } else {
-        lower(graph, &options.lower)?
+        lower(plan, &options.lower)?
     };
     let lower_s = lower_start.elapsed().as_secs_f64();
 

@@ -3,12 +3,14 @@
 //! Documents in the graph format v1 (see `ir-spec/SPEC.md`) are validated
 //! ([`tessera_ir`]), lowered to per-block tasks ([`tessera_compiler`]) and run by a
 //! work-stealing runtime ([`tessera_runtime`]). This crate holds what users touch:
-//! the pipeline ([`compute`]), the `tessera` command's library side ([`run`]).
+//! the pipeline ([`compute`]), the `tessera` command's library side ([`run`],
+//! [`optimize`]).
 
 pub mod array;
 pub mod compute;
 pub mod delayed;
 pub mod graph;
+pub mod optimize;
 mod output;
 pub mod registry;
 pub mod run;

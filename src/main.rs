@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use tessera::optimize::OptimizeFlags;
 use tessera::run::{RunOptions, run_source};
 use tessera::source::Source;
 
@@ -62,6 +63,8 @@ enum Command {
         /// Resolve `from_npy` paths against this folder instead of the document's.
         #[arg(long)]
         data_root: Option<PathBuf>,
+        #[command(flatten)]
+        optimizer: OptimizerArgs,
     },
     /// Draw a document's graph as Graphviz DOT (SVG or PNG when `dot` is installed).
     #[command(after_help = "Examples:\n  \
@@ -85,6 +88,57 @@ enum Command {
         #[arg(long)]
         data_root: Option<PathBuf>,
     },
+    /// Print the optimized document (canonical v1 JSON) on standard output.
+    #[command(after_help = "Examples:\n  \
+        tessera optimize ir-spec/examples/lazy-slice.json\n  \
+        tessera optimize graph.json --disable slice-pushdown --rules my.rules\n\n\
+        Exit status: 0 on success, 2 when the document, a pass name or a rule is invalid.")]
+    Optimize {
+        /// The graph document (`-` reads standard input).
+        file: String,
+        /// Resolve `from_npy` paths against this folder instead of the document's.
+        #[arg(long)]
+        data_root: Option<PathBuf>,
+        #[command(flatten)]
+        optimizer: OptimizerArgs,
+    },
+    /// Show what the optimizer does: the plan after every pass, the rules that
+    /// fired, estimated costs and time per pass.
+    #[command(after_help = "Example:\n  tessera explain ir-spec/examples/lazy-slice.json")]
+    Explain {
+        /// The graph document (`-` reads standard input).
+        file: String,
+        /// Resolve `from_npy` paths against this folder instead of the document's.
+        #[arg(long)]
+        data_root: Option<PathBuf>,
+        #[command(flatten)]
+        optimizer: OptimizerArgs,
+    },
+}
+
+/// The optimizer's flags (shared by run, optimize and explain).
+#[derive(Args)]
+struct OptimizerArgs {
+    /// Do not run this pass (repeatable). Passes: simplify, slice-pushdown,
+    /// matmul-chain, user-rules, fuse.
+    #[arg(long = "disable", value_name = "NAME")]
+    disable: Vec<String>,
+    /// Run only these passes (comma-separated), in the pipeline's order.
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    passes: Option<Vec<String>>,
+    /// Extra rewrite rules, one `name: lhs => rhs [if cond(?x)]` per line.
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+}
+
+impl OptimizerArgs {
+    fn flags(self) -> OptimizeFlags {
+        OptimizeFlags {
+            disable: self.disable,
+            passes: self.passes,
+            rules_file: self.rules,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -120,6 +174,7 @@ fn main() -> ExitCode {
             executor,
             trace,
             data_root,
+            optimizer,
         } => {
             let source = match Source::load(&file) {
                 Ok(source) => source,
@@ -134,6 +189,7 @@ fn main() -> ExitCode {
                 trace_file: trace,
                 data_root,
                 progress: true,
+                optimize: optimizer.flags(),
             };
             match run_source(&source, &options) {
                 Ok(_) => ExitCode::SUCCESS,
@@ -147,6 +203,40 @@ fn main() -> ExitCode {
             out,
             data_root,
         } => viz(&file, &level, color.as_deref(), out.as_deref(), data_root),
+        Command::Optimize {
+            file,
+            data_root,
+            optimizer,
+        } => {
+            let source = match Source::load(&file) {
+                Ok(source) => source,
+                Err(e) => return fail(2, &e),
+            };
+            match tessera::optimize::optimized_document(&source, &optimizer.flags(), data_root) {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e.exit_code(), &e),
+            }
+        }
+        Command::Explain {
+            file,
+            data_root,
+            optimizer,
+        } => {
+            let source = match Source::load(&file) {
+                Ok(source) => source,
+                Err(e) => return fail(2, &e),
+            };
+            match tessera::optimize::explain(&source, &optimizer.flags(), data_root) {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e.exit_code(), &e),
+            }
+        }
     }
 }
 

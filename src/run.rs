@@ -23,6 +23,7 @@ use tessera_ir::{
 use tessera_runtime::{Registry, Trace};
 
 use crate::compute::{ComputeError, ComputeOptions, compute_graph, compute_tasks};
+use crate::optimize::OptimizeFlags;
 use crate::output::{OutputError, write_outputs};
 use crate::registry::default_registry;
 use crate::source::Source;
@@ -46,6 +47,8 @@ pub struct RunOptions {
     pub data_root: Option<PathBuf>,
     /// Show a progress bar on a terminal for runs longer than a second.
     pub progress: bool,
+    /// Optimizer flags (`--disable`, `--passes`, `--rules`).
+    pub optimize: OptimizeFlags,
 }
 
 /// The statistics `--stats` writes.
@@ -133,6 +136,10 @@ pub fn run_source(source: &Source, options: &RunOptions) -> Result<RunReport, Ru
         faults,
     })?;
     let parse_s = start.elapsed().as_secs_f64();
+    let optimize = options
+        .optimize
+        .options(ctx.clone())
+        .map_err(|e| RunError::Usage(e.to_string()))?;
 
     let trace = options.trace_file.as_ref().map(|_| Trace::new());
     let bar = Progress::new(options.progress);
@@ -147,6 +154,7 @@ pub fn run_source(source: &Source, options: &RunOptions) -> Result<RunReport, Ru
             files: ctx.clone(),
             ..LowerOptions::default()
         },
+        optimize: Some(optimize),
         ..ComputeOptions::default()
     };
     let computed = match loaded {
@@ -160,6 +168,9 @@ pub fn run_source(source: &Source, options: &RunOptions) -> Result<RunReport, Ru
     }
     let computed = computed.map_err(|e| match e {
         ComputeError::Options(message) => RunError::Usage(message),
+        ComputeError::Optimize(e @ tessera_compiler::OptimizeError::UnknownPass { .. }) => {
+            RunError::Usage(e.to_string())
+        }
         other => RunError::Compute(other),
     })?;
     let written = write_outputs(&options.out_dir, &computed.outputs)?;

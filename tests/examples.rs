@@ -29,6 +29,7 @@ fn every_example_runs() {
             trace_file: None,
             data_root: None,
             progress: false,
+            optimize: Default::default(),
         };
         match run_source(&source, &options) {
             Ok(report) => {

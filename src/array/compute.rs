@@ -112,6 +112,7 @@ pub fn compute_many_with(
         trace: options.trace,
         progress: options.progress,
         task_passes: options.task_passes,
+        optimize: options.optimize.clone(),
     };
     let computed = compute_graph(&graph, &options)?;
     Ok(computed.outputs.into_iter().map(|(_, v)| v).collect())

@@ -44,6 +44,36 @@ impl FusePass {
     }
 }
 
+impl crate::optimize::Pass for FusePass {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn cost_checked(&self) -> bool {
+        false
+    }
+
+    fn run(
+        &self,
+        graph: &ValidGraph,
+        _options: &crate::optimize::OptimizeOptions,
+    ) -> Result<crate::optimize::PassOutput, crate::optimize::OptimizeError> {
+        let mut report = crate::optimize::PassReport::default();
+        let fused = fuse(graph);
+        match &fused {
+            Some(new) => {
+                let made = new.nodes.iter().filter(|n| n.op.name == "fused").count();
+                report.rules.insert("fuse".into(), made);
+            }
+            None => report.skipped = Some("nothing to fuse".into()),
+        }
+        Ok(crate::optimize::PassOutput {
+            graph: fused,
+            report,
+        })
+    }
+}
+
 /// What a node is to fusion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {

@@ -76,7 +76,7 @@ pub(super) fn split_children(egraph: &Graph, children: &[Id]) -> (Vec<Id>, Map<S
             ArrayLang::Perm(p) => {
                 attrs.insert("axes".into(), Value::from(p.0.clone()));
             }
-            ArrayLang::Attrs(a) => attrs.extend(a.map()),
+            ArrayLang::Attrs(a) => attrs.extend(a.map().clone()),
             _ => args.push(c),
         }
     }

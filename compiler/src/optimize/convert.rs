@@ -304,14 +304,22 @@ fn build_class(
                     ArrayLang::Perm(p) => {
                         attrs.insert("axes".into(), Value::from(p.0.clone()));
                     }
-                    ArrayLang::Attrs(a) => attrs.extend(a.map()),
+                    ArrayLang::Attrs(a) => attrs.extend(a.map().clone()),
                     _ => {}
                 }
             }
             let spec = op.spec().ok_or_else(|| OptimizeError::Extraction {
                 message: "a list chosen as a node".into(),
             })?;
-            (spec, attrs)
+            // In the catalogue's order, as validation writes them.
+            let mut ordered = Map::with_capacity(attrs.len());
+            for a in spec.attrs {
+                if let Some(v) = attrs.remove(a.name) {
+                    ordered.insert(a.name.to_owned(), v);
+                }
+            }
+            ordered.extend(attrs);
+            (spec, ordered)
         }
         (None, None) => unreachable!("opaque e-nodes always name their node"),
     };

@@ -62,6 +62,8 @@ pub struct PassReport {
     pub egraph_size: (usize, usize),
     /// Estimated cost of the plan before and after the pass.
     pub cost: (f64, f64),
+    /// Time of each phase (load, saturate, extract, rebuild plan), seconds.
+    pub phases: Vec<(&'static str, f64)>,
     /// Notes (fallbacks taken, an extraction kept as the input...).
     pub notes: Vec<String>,
     /// The plan after the pass (when explaining).
@@ -120,6 +122,14 @@ impl fmt::Display for Report {
                     "   e-graph: {} iterations, {} e-nodes, {} e-classes, stopped: {stop}",
                     p.iterations, p.egraph_size.0, p.egraph_size.1
                 )?;
+            }
+            if !p.phases.is_empty() {
+                let phases: Vec<String> = p
+                    .phases
+                    .iter()
+                    .map(|(name, s)| format!("{name} {:.3} ms", s * 1e3))
+                    .collect();
+                writeln!(f, "   time: {}", phases.join(", "))?;
             }
             if p.rules.is_empty() {
                 writeln!(f, "   rules fired: none")?;

@@ -16,7 +16,7 @@ use super::language::{ArrayLang, OpName};
 /// Above this many classes in a candidate's set, sharing below it is no longer
 /// tracked: costs are summed as a tree (an over-estimate that keeps chains of
 /// thousands of ops linear in memory).
-const SET_LIMIT: usize = 2048;
+const SET_LIMIT: usize = 512;
 
 /// The best e-node of a class and what choosing it costs.
 #[derive(Clone)]
@@ -56,47 +56,59 @@ fn own_cost(egraph: &Graph, class: Id, enode: &ArrayLang) -> f64 {
 pub(super) fn extract(egraph: &Graph, roots: &[Id]) -> Option<HashMap<Id, ArrayLang>> {
     let mut classes: Vec<Id> = egraph.classes().map(|c| c.id).collect();
     classes.sort_unstable();
-    let pos: HashMap<Id, u32> = classes
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| (c, i as u32))
-        .collect();
-    // Parents of each class: (class, node index) pairs that use it.
-    let mut parents: Vec<Vec<(u32, u32)>> = vec![Vec::new(); classes.len()];
-    let mut queue: VecDeque<(u32, u32)> = VecDeque::new();
+    // Class ids are dense: a vector maps them to positions.
+    let max_id = classes.iter().map(|&c| usize::from(c)).max().unwrap_or(0);
+    let mut pos = vec![u32::MAX; max_id + 1];
+    for (i, &c) in classes.iter().enumerate() {
+        pos[usize::from(c)] = i as u32;
+    }
+    let at = |id: Id| pos[usize::from(egraph.find(id))];
+    // Every e-node once: its class, its distinct child classes, its own cost.
+    struct Cand {
+        class: u32,
+        node: u32,
+        kids: Vec<u32>,
+        own: f64,
+    }
+    let mut cands: Vec<Cand> = Vec::new();
+    let mut parents: Vec<Vec<u32>> = vec![Vec::new(); classes.len()];
+    let mut queue: VecDeque<u32> = VecDeque::new();
     for (ci, &c) in classes.iter().enumerate() {
         for (ni, n) in egraph[c].nodes.iter().enumerate() {
-            if n.children().is_empty() {
-                queue.push_back((ci as u32, ni as u32));
+            let own = own_cost(egraph, c, n);
+            if !own.is_finite() {
+                continue;
             }
-            for &ch in n.children() {
-                parents[pos[&egraph.find(ch)] as usize].push((ci as u32, ni as u32));
+            let mut kids: Vec<u32> = n.children().iter().map(|&ch| at(ch)).collect();
+            kids.sort_unstable();
+            kids.dedup();
+            let k = cands.len() as u32;
+            if kids.is_empty() {
+                queue.push_back(k);
             }
+            for &kid in &kids {
+                parents[kid as usize].push(k);
+            }
+            cands.push(Cand {
+                class: ci as u32,
+                node: ni as u32,
+                kids,
+                own,
+            });
         }
     }
     let mut best: Vec<Option<Best>> = vec![None; classes.len()];
     let mut merged: Vec<(u32, f64)> = Vec::new();
-    while let Some((ci, ni)) = queue.pop_front() {
-        let class = classes[ci as usize];
-        let enode = &egraph[class].nodes[ni as usize];
-        let own = own_cost(egraph, class, enode);
-        if !own.is_finite() {
-            continue;
-        }
+    while let Some(k) = queue.pop_front() {
+        let cand = &cands[k as usize];
+        let ci = cand.class;
         // The children's choices, merged (each class once).
         let mut ready = true;
-        let mut tree_total = own;
+        let mut tree_total = cand.own;
         let mut bounded = true;
         merged.clear();
-        let mut kids: Vec<u32> = enode
-            .children()
-            .iter()
-            .map(|c| pos[&egraph.find(*c)])
-            .collect();
-        kids.sort_unstable();
-        kids.dedup();
-        for &k in &kids {
-            match &best[k as usize] {
+        for &kid in &cand.kids {
+            match &best[kid as usize] {
                 None => {
                     ready = false;
                     break;
@@ -105,7 +117,11 @@ pub(super) fn extract(egraph: &Graph, roots: &[Id]) -> Option<HashMap<Id, ArrayL
                     tree_total += b.total;
                     match &b.set {
                         Some(set) if bounded => {
-                            merged = merge(&merged, set);
+                            if merged.is_empty() {
+                                merged.extend_from_slice(set);
+                            } else {
+                                merged = merge(&merged, set);
+                            }
                             if merged.len() > SET_LIMIT {
                                 bounded = false;
                             }
@@ -119,24 +135,25 @@ pub(super) fn extract(egraph: &Graph, roots: &[Id]) -> Option<HashMap<Id, ArrayL
             continue;
         }
         let (total, set) = if bounded {
-            if merged.binary_search_by_key(&ci, |e| e.0).is_ok() {
-                continue; // needs its own class: a cycle
-            }
-            let mut set = merged.clone();
-            let at = set.partition_point(|e| e.0 < ci);
-            set.insert(at, (ci, own));
-            let total = set.iter().map(|e| e.1).sum::<f64>();
+            let at = match merged.binary_search_by_key(&ci, |e| e.0) {
+                Ok(_) => continue, // needs its own class: a cycle
+                Err(at) => at,
+            };
+            let total = merged.iter().map(|e| e.1).sum::<f64>() + cand.own;
+            let mut set = Vec::with_capacity(merged.len() + 1);
+            set.extend_from_slice(&merged[..at]);
+            set.push((ci, cand.own));
+            set.extend_from_slice(&merged[at..]);
             (total, Some(Rc::new(set)))
         } else {
-            if kids.contains(&ci) {
+            if cand.kids.contains(&ci) {
                 continue;
             }
             (tree_total, None)
         };
-        let better = best[ci as usize].as_ref().is_none_or(|b| total < b.total);
-        if better {
+        if best[ci as usize].as_ref().is_none_or(|b| total < b.total) {
             best[ci as usize] = Some(Best {
-                node: ni as usize,
+                node: cand.node as usize,
                 total,
                 set,
             });
@@ -150,7 +167,7 @@ pub(super) fn extract(egraph: &Graph, roots: &[Id]) -> Option<HashMap<Id, ArrayL
         if choice.contains_key(&c) {
             continue;
         }
-        let b = best[pos[&c] as usize].as_ref()?;
+        let b = best[pos[usize::from(c)] as usize].as_ref()?;
         let enode = egraph[c].nodes[b.node].clone();
         stack.extend(enode.children().iter().map(|&ch| egraph.find(ch)));
         choice.insert(c, enode);

@@ -356,28 +356,64 @@ impl FromStr for PermLeaf {
     }
 }
 
-/// Attributes as a JSON object, written compactly (its text is its identity).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct AttrsLeaf(pub String);
+/// Attributes as a JSON object, written compactly (its text is its identity;
+/// the parsed map is kept alongside).
+#[derive(Debug, Clone)]
+pub struct AttrsLeaf {
+    text: String,
+    map: std::sync::Arc<Map<String, Value>>,
+}
 
 impl AttrsLeaf {
-    /// The leaf of an attribute map.
+    /// The leaf of an attribute map (keys sorted, so equal maps are equal leaves).
     pub fn new(map: &Map<String, Value>) -> AttrsLeaf {
-        AttrsLeaf(Value::Object(map.clone()).to_string())
+        let mut keys: Vec<&String> = map.keys().collect();
+        keys.sort();
+        let sorted: Map<String, Value> = keys
+            .into_iter()
+            .map(|k| (k.clone(), map[k.as_str()].clone()))
+            .collect();
+        AttrsLeaf {
+            text: Value::Object(sorted.clone()).to_string(),
+            map: std::sync::Arc::new(sorted),
+        }
     }
 
     /// The attributes as a map.
-    pub fn map(&self) -> Map<String, Value> {
-        match serde_json::from_str(&self.0) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
-        }
+    pub fn map(&self) -> &Map<String, Value> {
+        &self.map
+    }
+}
+
+impl PartialEq for AttrsLeaf {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for AttrsLeaf {}
+
+impl std::hash::Hash for AttrsLeaf {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
+}
+
+impl PartialOrd for AttrsLeaf {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for AttrsLeaf {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.text.cmp(&other.text)
     }
 }
 
 impl fmt::Display for AttrsLeaf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 
@@ -486,7 +522,8 @@ impl FromStr for OpName {
 
 /// Whether the optimizer models `op` (anything else becomes an opaque e-node):
 /// sources that depend only on their attributes, elementwise ops, reductions,
-/// layout ops, matrix products, `tril`/`triu`.
+/// layout ops, matrix products, `tril`/`triu`, `map_overlap` (its block
+/// function is taken to be pure, as Dask does).
 pub(super) fn is_modeled(op: &OpSpec) -> bool {
     match op.family {
         Family::Source => matches!(
@@ -496,7 +533,8 @@ pub(super) fn is_modeled(op: &OpSpec) -> bool {
         Family::Elementwise | Family::Reduction => !matches!(op.name, "cumsum" | "cumprod"),
         Family::Shape => op.name != "reshape",
         Family::Linalg => matches!(op.name, "matmul" | "dot" | "tensordot" | "outer"),
-        Family::Blockwise | Family::Task => false,
+        Family::Blockwise => op.name == "map_overlap",
+        Family::Task => false,
     }
 }
 

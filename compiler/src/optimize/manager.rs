@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use egg::{Id, Runner, SimpleScheduler, StopReason};
-use tessera_ir::{NodeIdx, ValidGraph};
+use tessera_ir::{NodeIdx, ValidArg, ValidGraph, ValidNode};
 
 use super::analysis::ArrayAnalysis;
 use super::convert::{Loaded, from_choice, to_egraph};
@@ -31,6 +31,13 @@ pub struct PassOutput {
 pub trait Pass: Sync {
     /// Its name (for `--disable` and `--passes`).
     fn name(&self) -> &'static str;
+    /// Whether the manager keeps the pass's plan only when the cost model
+    /// estimates it cheaper. Passes that change how values are computed rather
+    /// than what is computed (fusion) are not priced by the array-level cost
+    /// model and answer `false`.
+    fn cost_checked(&self) -> bool {
+        true
+    }
     /// Runs it.
     fn run(
         &self,
@@ -41,10 +48,10 @@ pub trait Pass: Sync {
 
 /// The pipeline, in order. Adding a pass is one line here.
 pub fn passes() -> &'static [&'static dyn Pass] {
-    &PASSES
+    PASSES
 }
 
-static PASSES: [&dyn Pass; 4] = [
+static PASSES: &[&dyn Pass] = &[
     // Identities first, so the pushdown below walks shorter chains and
     // composes the transposes and rechunks that remain.
     &SIMPLIFY,
@@ -54,7 +61,9 @@ static PASSES: [&dyn Pass; 4] = [
     &MATMUL_CHAIN,
     // User rules last, on the plan the built-in rules produced.
     &USER_RULES,
-    // Fusion (after extraction) goes here.
+    // Fusion last: it reads the extracted plan, and its `fused` nodes are
+    // opaque to every e-graph pass.
+    &crate::fuse::FusePass,
 ];
 
 /// The names of every pass, in order.
@@ -78,27 +87,63 @@ fn has_op(graph: &ValidGraph, ops: &[&str]) -> bool {
 
 static SIMPLIFY: EGraphPass = EGraphPass {
     name: "simplify",
-    may_apply: |g, _| {
-        has_op(
-            g,
-            &[
-                "multiply",
-                "divide",
-                "add",
-                "subtract",
-                "negative",
-                "sum",
-                "transpose",
-                "rechunk",
-            ],
-        ) || g.nodes.iter().any(|n| {
-            n.op.family == tessera_ir::catalogue::Family::Elementwise
-                && n.meta.as_array().is_some_and(|a| a.shape.is_empty())
-        })
-    },
+    may_apply: |g, _| g.nodes.iter().any(|n| simplify_trigger(g, n)),
     rules: |_| simplify_rules().iter().collect(),
     iter_limit: 16,
 };
+
+/// Whether a node of the input could start one of the `simplify` rules (each
+/// rule's left-hand side needs one of these), so a graph with none skips the
+/// pass.
+fn simplify_trigger(g: &ValidGraph, n: &ValidNode) -> bool {
+    let arg_node = |i: usize| match n.args.get(i) {
+        Some(ValidArg::Node(k)) => Some(g.node(*k)),
+        _ => None,
+    };
+    let constant = |i: usize| -> Option<f64> {
+        match n.args.get(i)? {
+            ValidArg::Scalar(_, v, _) => Some(*v),
+            ValidArg::Node(k) => {
+                let a = g.node(*k);
+                match a.op.name {
+                    "ones" => Some(1.0),
+                    "zeros" => Some(0.0),
+                    "full" => a
+                        .attrs
+                        .get("fill_value")
+                        .and_then(serde_json::Value::as_f64),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    };
+    let either_is = |v: f64| (0..2).any(|i| constant(i) == Some(v));
+    let zero_d = n.op.family == tessera_ir::catalogue::Family::Elementwise
+        && n.meta.as_array().is_some_and(|a| a.shape.is_empty());
+    zero_d
+        || match n.op.name {
+            "multiply" | "divide" => either_is(1.0),
+            "add" | "subtract" => either_is(0.0),
+            "negative" => arg_node(0).is_some_and(|a| a.op.name == "negative"),
+            "sum" => arg_node(0).is_some_and(|a| a.op.name == "multiply"),
+            "transpose" => {
+                let identity = match n.attrs.get("axes") {
+                    Some(serde_json::Value::Array(axes)) => axes
+                        .iter()
+                        .enumerate()
+                        .all(|(i, a)| a.as_u64() == Some(i as u64)),
+                    _ => n.meta.as_array().is_some_and(|a| a.ndim() <= 1),
+                };
+                identity || arg_node(0).is_some_and(|a| a.op.name == "transpose")
+            }
+            "rechunk" => arg_node(0).is_some_and(|a| {
+                a.op.name == "rechunk"
+                    || a.meta.as_array().map(|m| &m.chunks) == n.meta.as_array().map(|m| &m.chunks)
+            }),
+            _ => false,
+        }
+}
 
 static SLICE_PUSHDOWN: EGraphPass = EGraphPass {
     name: "slice-pushdown",
@@ -140,11 +185,14 @@ impl Pass for EGraphPass {
                 report,
             });
         }
+        let t = Instant::now();
         let Loaded {
             egraph,
             classes,
             enodes,
         } = to_egraph(graph)?;
+        report.phases.push(("load", t.elapsed().as_secs_f64()));
+        let t = Instant::now();
         let budget = &options.budget;
         let node_limit = budget.nodes.max(graph.len() * 16);
         let runner: Runner<ArrayLang, ArrayAnalysis> = Runner::default()
@@ -177,9 +225,25 @@ impl Pass for EGraphPass {
             Some(StopReason::Other(s)) => s.clone(),
             None => "not run".into(),
         });
+        report.phases.push(("saturate", t.elapsed().as_secs_f64()));
+        let sum = |f: fn(&egg::Iteration<()>) -> f64| runner.iterations.iter().map(f).sum::<f64>();
+        report.phases.push(("(search", sum(|i| i.search_time)));
+        report.phases.push(("apply", sum(|i| i.apply_time)));
+        report.phases.push(("rebuild)", sum(|i| i.rebuild_time)));
         report.iterations = runner.iterations.len();
-        egraph.rebuild();
         report.egraph_size = (egraph.total_number_of_nodes(), egraph.number_of_classes());
+        let changed = runner
+            .iterations
+            .iter()
+            .any(|it| it.applied.values().any(|&n| n > 0));
+        if !changed {
+            // Nothing fired: the input plan stands (no extraction needed).
+            return Ok(PassOutput {
+                graph: None,
+                report,
+            });
+        }
+        egraph.rebuild();
         let loaded = Loaded {
             egraph,
             classes,
@@ -190,6 +254,7 @@ impl Pass for EGraphPass {
             .iter()
             .map(|o| loaded.egraph.find(loaded.classes[o.index()]))
             .collect();
+        let t = Instant::now();
         let choice = match extract(&loaded.egraph, &roots) {
             Some(c) if is_acyclic(&loaded.egraph, &c, &roots) => c,
             _ => {
@@ -199,7 +264,12 @@ impl Pass for EGraphPass {
                 original_choice(&loaded)
             }
         };
+        report.phases.push(("extract", t.elapsed().as_secs_f64()));
+        let t = Instant::now();
         let new = from_choice(graph, &loaded, &choice, &options.infer)?;
+        report
+            .phases
+            .push(("rebuild plan", t.elapsed().as_secs_f64()));
         Ok(PassOutput {
             graph: Some(new),
             report,
@@ -310,7 +380,7 @@ pub(super) fn run_passes(
             if let Some(new) = out.graph {
                 check_invariants(name, input, &new)?;
                 let new_cost = graph_cost(&new);
-                if new_cost < cost {
+                if new_cost < cost || !pass.cost_checked() {
                     cost = new_cost;
                     current = Some(new);
                 } else {

@@ -7,7 +7,7 @@ use egg::{Applier, Id, PatternAst, Rewrite, Subst, Symbol};
 use serde_json::{Map, Value};
 use tessera_ir::{DType, Meta};
 
-use super::{AnyClass, Rule, checked_union, op};
+use super::{Rule, ZeroDim, checked_union, op};
 use crate::optimize::analysis::{ArrayAnalysis, Graph};
 use crate::optimize::language::{ArrayLang, AttrsLeaf};
 
@@ -93,7 +93,7 @@ impl Applier<ArrayLang, ArrayAnalysis> for Fold {
 
 /// The constant-folding rule.
 pub(crate) fn rule() -> Rule {
-    Rewrite::new("constant-fold", AnyClass, Fold).expect("rule")
+    Rewrite::new("constant-fold", ZeroDim, Fold).expect("rule")
 }
 
 #[cfg(test)]

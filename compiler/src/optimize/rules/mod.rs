@@ -22,6 +22,7 @@ pub(crate) mod slice_concat;
 pub(crate) mod slice_elementwise;
 pub(crate) mod slice_layout;
 pub(crate) mod slice_matmul;
+pub(crate) mod slice_overlap;
 pub(crate) mod slice_reduction;
 pub(crate) mod slice_sources;
 pub(crate) mod transpose;
@@ -168,7 +169,7 @@ impl Push<'_> {
         children
             .iter()
             .find_map(|&c| match &self.egraph[c].nodes[0] {
-                ArrayLang::Attrs(a) => Some(a.map()),
+                ArrayLang::Attrs(a) => Some(a.map().clone()),
                 _ => None,
             })
             .unwrap_or_default()
@@ -298,9 +299,10 @@ fn push_one(
         "transpose" | "broadcast_to" | "expand_dims" | "squeeze" | "rechunk" | "tril" | "triu" => {
             "slice-layout"
         }
-        "matmul" | "dot" => "slice-matmul",
+        "matmul" | "dot" | "outer" => "slice-matmul",
         "concatenate" | "stack" => "slice-concat",
         "zeros" | "ones" | "full" | "arange" | "linspace" | "eye" => "slice-sources",
+        "map_overlap" => "slice-overlap",
         "sum" | "prod" | "mean" | "min" | "max" | "var" | "std" | "any" | "all" => {
             "slice-reduction"
         }
@@ -311,6 +313,7 @@ fn push_one(
         "slice-matmul" => slice_matmul::push(cx, *op, children, index),
         "slice-concat" => slice_concat::push(cx, spec.name, children, index),
         "slice-sources" => slice_sources::push(cx, spec.name, children, x, index),
+        "slice-overlap" => slice_overlap::push(cx, children, x, index),
         _ => slice_reduction::push(cx, *op, children, index),
     }?;
     Some((family, new))
@@ -331,16 +334,21 @@ fn split_new_axes(index: &IndexLeaf, _shape: &[usize]) -> (IndexLeaf, IndexLeaf)
     (IndexLeaf(inner), IndexLeaf(outer))
 }
 
-/// A searcher for every class (for rules that look at e-nodes of any op).
-pub(crate) struct AnyClass;
+/// A searcher for the 0-d array classes not yet known to be constant (what
+/// constant folding looks at, whatever their op).
+pub(crate) struct ZeroDim;
 
-impl Searcher<ArrayLang, ArrayAnalysis> for AnyClass {
+impl Searcher<ArrayLang, ArrayAnalysis> for ZeroDim {
     fn search_eclass_with_limit(
         &self,
-        _egraph: &Graph,
+        egraph: &Graph,
         eclass: Id,
         _limit: usize,
     ) -> Option<egg::SearchMatches<'_, ArrayLang>> {
+        let data = &egraph[eclass].data;
+        if data.constant.is_some() || !data.array().is_some_and(|a| a.shape.is_empty()) {
+            return None;
+        }
         Some(egg::SearchMatches {
             eclass,
             substs: vec![Subst::default()],

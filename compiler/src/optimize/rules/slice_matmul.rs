@@ -1,10 +1,11 @@
 //! Slices through matrix products: `(A @ B)[r, c]` is `A[r, :] @ B[:, c]` (rows
-//! of A, columns of B), for `matmul` and `dot` on matrices and vectors.
+//! of A, columns of B), for `matmul` and `dot` on matrices and vectors;
+//! `outer(a, b)[r, c]` is `outer(a[r], b[c])` for vectors and ranges.
 
 use egg::Id;
 
 use super::{Push, full};
-use crate::optimize::language::{ArrayLang, IndexLeaf, OpName};
+use crate::optimize::language::{ArrayLang, Entry, IndexLeaf, OpName};
 
 /// One step through `matmul`/`dot`; `index` has no new axes.
 pub(crate) fn push(
@@ -16,6 +17,18 @@ pub(crate) fn push(
     let [a, b] = children else { return None };
     let (am, bm) = (cx.array(*a)?, cx.array(*b)?);
     let e = &index.0;
+    if op.name() == "outer" {
+        let (1, 1, [r @ Entry::Range { .. }, c @ Entry::Range { .. }]) =
+            (am.ndim(), bm.ndim(), e.as_slice())
+        else {
+            return None;
+        };
+        let (na, nb) = (
+            cx.slice(*a, IndexLeaf(vec![*r])),
+            cx.slice(*b, IndexLeaf(vec![*c])),
+        );
+        return Some(cx.egraph.add(ArrayLang::Op(op, vec![na, nb])));
+    }
     let (na, nb) = match (am.ndim(), bm.ndim(), e.as_slice()) {
         (2, 2, [r, c]) => (
             cx.slice(*a, IndexLeaf(vec![*r, full(am.shape[1])])),

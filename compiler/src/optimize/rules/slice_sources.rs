@@ -140,10 +140,10 @@ mod tests {
             "d": {"op": "getitem", "args": ["e"], "index": [[2, 6, null], [1, 9, null]]}},
             "outputs": ["a", "b", "c", "d"]}"#;
         insta::assert_snapshot!(plan_after(doc, "slice-pushdown"), @r#"
-        a = ones(shape=[30], chunks=[[20,10]], dtype="float64")  # [30] float64
+        a = ones(shape=[30], dtype="float64", chunks=[[20,10]])  # [30] float64
         b = arange(start=83, stop=5, step=-6, chunks=[[1,3,3,4,2]])  # [13] int64
         c = linspace(start=0.2, stop=0.8, num=3, endpoint=true, chunks=[[3]])  # [3] float64
-        d = eye(N=4, k=2, chunks=[[3,1],[4,4]], M=8, dtype="float64")  # [4, 8] float64
+        d = eye(N=4, M=8, k=2, dtype="float64", chunks=[[3,1],[4,4]])  # [4, 8] float64
         outputs: a, b, c, d
         "#);
     }
