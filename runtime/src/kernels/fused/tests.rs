@@ -257,3 +257,23 @@ fn sums_are_pairwise_accurate() {
     let g = scalar_f64(&got)[0];
     assert!(close(g, 100_000.0, 1e-12), "{g}");
 }
+
+#[test]
+fn blocks_of_a_wider_array_with_long_rows() {
+    let wide = f64_array(&[3, 5000], 11);
+    let Array::F64(w) = &wide else { panic!() };
+    let block = Value::Array(w.clone().slice_move(s![.., 100..4700]).into_dyn().into());
+    let program = json!([{"op": "exp", "args": ["$0"]}, {"op": "add", "args": ["%0", "$0"]}]);
+    assert_eq!(
+        run(&program, std::slice::from_ref(&block)),
+        reference(&program, std::slice::from_ref(&block))
+    );
+    let body = reference(&program, std::slice::from_ref(&block));
+    let want = kernel("sum").unwrap()(&[body], &Kwargs::new()).unwrap();
+    let got = fused(
+        std::slice::from_ref(&block),
+        &kw(json!({"program": program, "reduce": {"op": "sum"}})),
+    )
+    .unwrap();
+    assert!(close(scalar_f64(&got)[0], scalar_f64(&want)[0], 1e-12));
+}
