@@ -46,6 +46,14 @@ fn w1_lazy_slice() -> ArrayD<f64> {
         .unwrap()
 }
 
+/// W1 after slice pushdown (by hand until the optimizer lands):
+/// `exp(ones((99, 99), chunks=100))`, which fusion makes exactly one task.
+#[divan::bench(sample_count = 50)]
+fn w1_pushed_by_hand() -> ArrayD<f64> {
+    let x = Array::ones(&[99, 99], DType::Float64, 100).unwrap();
+    x.exp().unwrap().compute::<f64>().unwrap()
+}
+
 /// W2: `exp(x).sum()` with x in memory, chunks 1000 and 100.
 #[divan::bench(args = [1000, 100], sample_count = 3, sample_size = 1)]
 fn w2_exp_sum(bencher: Bencher, chunks: usize) {

@@ -6,7 +6,7 @@
 
 use proptest::prelude::*;
 use serde_json::{Value as Json, json};
-use tessera::compiler::{LowerOptions, fuse, lower};
+use tessera::compiler::{LowerOptions, OptimizeOptions, fuse, lower};
 use tessera::compute::{ComputeOptions, compute_graph};
 use tessera::ir::{InferContext, ValidGraph, parse_and_validate};
 use tessera::runtime::executor::{self, RunOptions};
@@ -17,10 +17,14 @@ fn valid(doc: &Json) -> Option<ValidGraph> {
     parse_and_validate(&doc.to_string(), &InferContext::default()).ok()
 }
 
-/// Every output, computed through the pipeline (which fuses).
+/// Every output, computed through the pipeline with the fusion pass alone.
 fn fused(graph: &ValidGraph) -> Result<Vec<Value>, String> {
     let options = ComputeOptions {
         executor: "sync".into(),
+        optimize: Some(OptimizeOptions {
+            passes: Some(vec!["fuse".into()]),
+            ..OptimizeOptions::default()
+        }),
         ..ComputeOptions::default()
     };
     let out = compute_graph(graph, &options).map_err(|e| e.to_string())?;

@@ -270,6 +270,7 @@ pub(crate) fn compute_nodes(
         trace: options.trace,
         progress: options.progress,
         task_passes: options.task_passes,
+        optimize: options.optimize.clone(),
     };
     let computed = compute_tasks(assembled.graph, assembled.outputs, names, &options)?;
     Ok(computed.outputs.into_iter().map(|(_, v)| v).collect())

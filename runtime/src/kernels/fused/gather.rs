@@ -86,12 +86,18 @@ pub(super) fn gather<T: Element>(view: &ArrayViewD<'_, T>, start: usize, end: us
         let run = (shape[last] - idx[last]).min(left);
         let base: isize = idx.iter().zip(strides).map(|(&i, &s)| i as isize * s).sum();
         let step = strides[last];
-        for j in 0..run {
+        if step == 1 {
             // SAFETY: `idx` is a valid index of `view` (every entry below its axis
-            // length, kept so by the carry below), so `base` and every
-            // `base + j * step` with `idx[last] + j < shape[last]` are offsets of
-            // elements of the view, which stays borrowed for this call.
-            out.push(unsafe { *ptr.offset(base + j as isize * step) });
+            // length, kept so by the carry below) and `idx[last] + run <=
+            // shape[last]`, so the `run` elements from `base` on are elements of
+            // the view (contiguous: unit stride), which stays borrowed here.
+            out.extend_from_slice(unsafe { std::slice::from_raw_parts(ptr.offset(base), run) });
+        } else {
+            for j in 0..run {
+                // SAFETY: as above; `base + j * step` with `idx[last] + j <
+                // shape[last]` is the offset of an element of the view.
+                out.push(unsafe { *ptr.offset(base + j as isize * step) });
+            }
         }
         left -= run;
         idx[last] += run;

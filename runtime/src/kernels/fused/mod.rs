@@ -211,10 +211,11 @@ impl<'a> Task<'a> {
                         .clone()
                         .ok_or_else(|| err("internal: freed register"))?,
                     Src::Value(v) => v.clone(),
-                    Src::Const(c) => Value::Array(crate::map_array!(&self.consts[*c], x => {
-                        x.slice_axis(ndarray::Axis(0), ndarray::Slice::from(0..len))
-                            .to_shared()
-                    })),
+                    Src::Const(c) => {
+                        Value::Array(crate::map_array!(self.consts[*c].clone(), x => {
+                            x.slice_axis_move(ndarray::Axis(0), ndarray::Slice::from(0..len))
+                        }))
+                    }
                 });
             }
             let out = (instr.kernel)(&operands, &instr.attrs)
@@ -247,6 +248,13 @@ impl<'a> Task<'a> {
     /// The elementwise result of the block, assembled from its tiles.
     fn evaluate(&self) -> Result<Array, KernelError> {
         let n: usize = self.shape.iter().product();
+        if n <= TILE {
+            // One tile: its result is the block (reshaped, not copied).
+            let t = self.tile(0, n)?;
+            return Ok(crate::map_array!(t, x => x
+                .into_shape_with_order(IxDyn(&self.shape))
+                .map_err(|e| err(format!("internal: result shape: {e}")))?));
+        }
         let mut out: Option<OutBuf> = None;
         for (start, end) in self.tiles() {
             let t = self.tile(start, end)?;

@@ -127,10 +127,18 @@ pub(super) fn compile(program: &Json) -> Result<Program, KernelError> {
                 }
             });
         }
+        // `x ** 2` with a Python integer 2 is `square(x)`, as NumPy's fast path:
+        // the same dtype for every input dtype, the same values (a correctly
+        // rounded `pow(x, 2)` is `x * x`), a multiplication instead of `powf`.
+        let mut name = step.op.name;
+        if name == "power" && matches!(args.get(1), Some(Src::Value(Value::Int(2)))) {
+            name = "square";
+            args.truncate(1);
+        }
         reg_of[k] = instrs.len();
         instrs.push(Instr {
-            name: step.op.name,
-            kernel: kernel(step.op.name)?,
+            name,
+            kernel: kernel(name)?,
             args,
             attrs: step.attrs,
             frees: Vec::new(),
@@ -176,5 +184,9 @@ mod tests {
         assert_eq!(p.used_inputs, vec![0]);
         assert_eq!(p.instrs[2].frees, vec![0, 1]);
         assert!(compile(&json!([{"op": "nope", "args": []}])).is_err());
+        let p = compile(&json!([{"op": "power", "args": ["$0", 2]}])).unwrap();
+        assert_eq!(p.instrs[0].name, "square");
+        let p = compile(&json!([{"op": "power", "args": ["$0", 2.0]}])).unwrap();
+        assert_eq!(p.instrs[0].name, "power");
     }
 }
