@@ -249,8 +249,8 @@ impl Graph {
         Some(graph)
     }
 
-    /// Reads a document of either form (`None` inside `Ok` is not possible: a
-    /// document with array nodes is refused with a fault).
+    /// Reads a document of either form, with its outputs; a document with other
+    /// nodes than `call` and `literal` (array nodes) is refused with a fault.
     pub fn from_json(text: &str) -> Result<(Graph, Vec<Key>), GraphError> {
         let doc = parse_document(text).map_err(GraphError::Invalid)?;
         let graph = Graph::from_document(&doc).ok_or_else(|| {

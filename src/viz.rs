@@ -142,13 +142,13 @@ pub fn tasks_dot(
             quoted(&func)
         );
         let _ = writeln!(out, "  {call} -> {data};");
-        for dep in graph.dependencies(TaskId(i as u32)) {
-            let _ = writeln!(
-                out,
-                "  {} -> {call};",
-                node_id('d', graph.task(dep).key.as_str())
-            );
-        }
+        let mut seen = std::collections::HashSet::new();
+        task.expr.for_each_ref(&mut |dep| {
+            if seen.insert(dep) {
+                let key = graph.task(dep).key.as_str();
+                let _ = writeln!(out, "  {} -> {call};", node_id('d', key));
+            }
+        });
     }
     out.push_str("}\n");
     Ok(out)

@@ -208,3 +208,34 @@ fn visualize_writes_dot() {
     );
     assert!(dot.contains("shape=circle"), "{dot}");
 }
+
+#[test]
+fn the_readme_example_runs() {
+    use crate::graph::{Graph, Keys, Nested, Spec, get};
+    let scale = 10;
+    let load = delayed(move |i: i64| (0..i).map(|x| x * scale).collect::<Vec<i64>>()).pure();
+    let total = delayed(|v: Vec<i64>| v.iter().sum::<i64>());
+    let parts: Vec<_> = (1..4).map(|i| total.call(load.call(i))).collect();
+    let sums = compute_many(&parts.iter().collect::<Vec<_>>()).unwrap();
+    assert_eq!(sums, vec![0, 10, 30]);
+    let (q, r) = delayed(|a: i64, b: i64| (a / b, a % b)).call(17, 5).split();
+    assert_eq!(compute_many(&[&q, &r]).unwrap(), vec![3, 2]);
+
+    let g = Graph::new()
+        .with("x", Spec::lit(1))
+        .with("y", Spec::task("inc", [Spec::key("x")]))
+        .with(
+            "w",
+            Spec::task("add", [Spec::key("y"), Spec::task("inc", [Spec::key("x")])]),
+        );
+    let nested = get(
+        &g,
+        &Keys::Many(vec!["w".into(), Keys::Many(vec!["x".into(), "y".into()])]),
+    )
+    .unwrap();
+    let one = |v: i64| Nested::One(Value::Int(v));
+    assert_eq!(
+        nested,
+        Nested::Many(vec![one(4), Nested::Many(vec![one(1), one(2)])])
+    );
+}

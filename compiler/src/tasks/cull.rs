@@ -7,6 +7,11 @@ use super::{TaskProgram, compact};
 /// The tasks `outputs` depend on, directly or not, with the outputs; ids are
 /// renumbered in the original order. Linear in the graph's size (explicit stack).
 pub fn cull(graph: &TaskGraph, outputs: &[TaskId]) -> TaskProgram {
+    cull_changed(graph, outputs).unwrap_or_else(|| TaskProgram::of(graph, outputs))
+}
+
+/// [`cull`], or `None` when every task is needed (nothing to rebuild).
+pub(crate) fn cull_changed(graph: &TaskGraph, outputs: &[TaskId]) -> Option<TaskProgram> {
     let mut keep = vec![false; graph.len()];
     let mut stack: Vec<TaskId> = Vec::new();
     for &o in outputs {
@@ -23,7 +28,12 @@ pub fn cull(graph: &TaskGraph, outputs: &[TaskId]) -> TaskProgram {
             }
         });
     }
-    compact(graph, outputs, &keep, |id| graph.task(id).expr.clone())
+    if keep.iter().all(|&k| k) {
+        return None;
+    }
+    Some(compact(graph, outputs, &keep, |id| {
+        graph.task(id).expr.clone()
+    }))
 }
 
 #[cfg(test)]

@@ -13,6 +13,16 @@ pub const MAX_CHAIN: usize = 64;
 
 /// The graph with linear chains fused, at most `max_chain` tasks per fused task.
 pub fn fuse_linear(graph: &TaskGraph, outputs: &[TaskId], max_chain: usize) -> TaskProgram {
+    fuse_linear_changed(graph, outputs, max_chain)
+        .unwrap_or_else(|| TaskProgram::of(graph, outputs))
+}
+
+/// [`fuse_linear`], or `None` when no chain fuses (nothing to rebuild).
+pub(crate) fn fuse_linear_changed(
+    graph: &TaskGraph,
+    outputs: &[TaskId],
+    max_chain: usize,
+) -> Option<TaskProgram> {
     let n = graph.len();
     let users = dependent_counts(graph);
     let mut is_output = vec![false; n];
@@ -44,6 +54,9 @@ pub fn fuse_linear(graph: &TaskGraph, outputs: &[TaskId], max_chain: usize) -> T
             let c = c.index();
             absorbed[c] = users[c] == 1 && !is_output[c] && c != p;
         }
+    }
+    if !absorbed.iter().any(|&a| a) {
+        return None;
     }
     // Walk each chain from its top; cut it every `max_chain` tasks.
     let max_chain = max_chain.max(1);
@@ -81,11 +94,11 @@ pub fn fuse_linear(graph: &TaskGraph, outputs: &[TaskId], max_chain: usize) -> T
         fused[top] = inner;
     }
     let keep: Vec<bool> = absorbed.iter().map(|a| !a).collect();
-    compact(graph, outputs, &keep, |id| {
+    Some(compact(graph, outputs, &keep, |id| {
         fused[id.index()]
             .take()
             .unwrap_or_else(|| graph.task(id).expr.clone())
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -147,5 +160,26 @@ mod tests {
         assert_eq!(render(&fused).lines().last(), Some("outputs: k999"));
         let first = render(&fused).lines().next().unwrap().to_string();
         assert_eq!(first, "k9 = inc(inc(inc(inc(inc(inc(inc(inc(inc(0)))))))))");
+    }
+
+    #[test]
+    fn a_wide_merge_stays_linear() {
+        // 200,000 leaves used by one task: quadratic bookkeeping would take minutes.
+        let n = 200_000u32;
+        let mut tasks: Vec<(String, TaskExpr)> = (0..n)
+            .map(|i| (format!("x{i}"), call("inc", vec![lit(i as i64)])))
+            .collect();
+        tasks.push((
+            "total".into(),
+            call("sum", vec![TaskExpr::List((0..n).map(r).collect())]),
+        ));
+        let named: Vec<(&str, _)> = tasks.iter().map(|(k, e)| (k.as_str(), e.clone())).collect();
+        let p = program(&named, &["total"]);
+        let start = std::time::Instant::now();
+        let fused = fuse_linear(&p.graph, &p.outputs, MAX_CHAIN);
+        let inlined = super::super::inline(&p.graph, &p.outputs);
+        assert_eq!(fused.graph.len(), n as usize + 1);
+        assert_eq!(inlined.graph.len(), n as usize + 1);
+        assert!(start.elapsed().as_secs() < 30, "{:?}", start.elapsed());
     }
 }

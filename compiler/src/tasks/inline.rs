@@ -12,6 +12,11 @@ const SMALL_LITERAL: usize = 16;
 
 /// The graph with constants and aliases inlined; tasks left unused are dropped.
 pub fn inline(graph: &TaskGraph, outputs: &[TaskId]) -> TaskProgram {
+    inline_changed(graph, outputs).unwrap_or_else(|| TaskProgram::of(graph, outputs))
+}
+
+/// [`inline`], or `None` when nothing is inlined (nothing to rebuild).
+pub(crate) fn inline_changed(graph: &TaskGraph, outputs: &[TaskId]) -> Option<TaskProgram> {
     let n = graph.len();
     let users = dependent_counts(graph);
     let mut is_output = vec![false; n];
@@ -67,6 +72,9 @@ pub fn inline(graph: &TaskGraph, outputs: &[TaskId]) -> TaskProgram {
         }
         chain.clear();
     }
+    if subst.iter().all(Option::is_none) {
+        return None;
+    }
     // Keep what a kept task or an output still refers to.
     let mut keep = vec![false; n];
     for (i, s) in subst.iter().enumerate() {
@@ -90,7 +98,7 @@ pub fn inline(graph: &TaskGraph, outputs: &[TaskId]) -> TaskProgram {
             .take()
             .expect("a kept task has an expression")
     });
-    super::cull(&program.graph, &program.outputs)
+    Some(super::cull(&program.graph, &program.outputs))
 }
 
 /// `identity(x)` with no keyword arguments: an alias of task `x`.

@@ -27,6 +27,16 @@ pub struct TaskProgram {
     pub outputs: Vec<TaskId>,
 }
 
+impl TaskProgram {
+    /// A copy of `graph` with `outputs`.
+    pub fn of(graph: &TaskGraph, outputs: &[TaskId]) -> TaskProgram {
+        TaskProgram {
+            graph: graph.clone(),
+            outputs: outputs.to_vec(),
+        }
+    }
+}
+
 /// Which passes [`optimize_tasks`] runs.
 #[derive(Debug, Clone, Copy)]
 pub struct TaskPasses {
@@ -59,25 +69,30 @@ impl PassReport {
     }
 }
 
-/// Runs cull, then inline, then linear fusion (each when enabled), then culls
-/// again what inlining left unused.
+/// Runs cull, then inline (which culls what it left unused), then linear fusion,
+/// each when enabled. A pass that changes nothing costs no copy of the graph.
 pub fn optimize_tasks(program: TaskProgram, passes: TaskPasses) -> (TaskProgram, PassReport) {
+    type Pass = dyn Fn(&TaskProgram) -> Option<TaskProgram>;
     let mut report = PassReport::default();
-    let mut timed = |name, program: TaskProgram, pass: &dyn Fn(&TaskProgram) -> TaskProgram| {
+    let mut timed = |name, program: TaskProgram, pass: &Pass| {
         let start = Instant::now();
-        let out = pass(&program);
+        let out = pass(&program).unwrap_or(program);
         report
             .passes
             .push((name, out.graph.len(), start.elapsed().as_secs_f64()));
         out
     };
-    let mut p = timed("cull", program, &|p| cull(&p.graph, &p.outputs));
+    let mut p = timed("cull", program, &|p| {
+        cull::cull_changed(&p.graph, &p.outputs)
+    });
     if passes.inline {
-        p = timed("inline", p, &|p| inline(&p.graph, &p.outputs));
+        p = timed("inline", p, &|p| {
+            inline::inline_changed(&p.graph, &p.outputs)
+        });
     }
     if passes.fuse {
         p = timed("fuse_linear", p, &|p| {
-            fuse_linear(&p.graph, &p.outputs, MAX_CHAIN)
+            fuse_linear::fuse_linear_changed(&p.graph, &p.outputs, MAX_CHAIN)
         });
     }
     (p, report)
@@ -86,12 +101,13 @@ pub fn optimize_tasks(program: TaskProgram, passes: TaskPasses) -> (TaskProgram,
 /// For each task, the number of distinct tasks that refer to it.
 pub(crate) fn dependent_counts(graph: &TaskGraph) -> Vec<u32> {
     let mut counts = vec![0u32; graph.len()];
-    let mut seen = Vec::new();
-    for task in graph.tasks() {
-        seen.clear();
+    // The last user counted for each task: a user with many references to one
+    // task (or a million different ones) stays linear.
+    let mut counted_by = vec![u32::MAX; graph.len()];
+    for (user, task) in graph.tasks().iter().enumerate() {
         task.expr.for_each_ref(&mut |d| {
-            if !seen.contains(&d) {
-                seen.push(d);
+            if counted_by[d.index()] != user as u32 {
+                counted_by[d.index()] = user as u32;
                 counts[d.index()] += 1;
             }
         });
