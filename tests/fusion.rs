@@ -274,6 +274,27 @@ fn w1_hand_pushed_is_exactly_one_task() {
 }
 
 #[test]
+fn w1_through_the_whole_optimizer_is_exactly_one_task() {
+    // The workload as written: slice pushdown shrinks the source, fusion makes
+    // `exp(ones)` one task that computes exactly the 99×99 values.
+    let doc = json!({"tessera": 1, "nodes": {
+        "a": {"op": "ones", "shape": [10000, 10000], "chunks": 100},
+        "b": {"op": "exp", "args": ["a"]},
+        "c": {"op": "getitem", "args": ["b"], "index": [[1, 100, null], [1, 100, null]]}},
+        "outputs": ["c"]});
+    let graph = valid(&doc).unwrap();
+    let out = compute_graph(&graph, &ComputeOptions::default()).unwrap();
+    assert_eq!(out.tasks, 1);
+    let (dtype, shape, values) = flat(&out.outputs[0].1);
+    assert_eq!((dtype.as_str(), shape), ("float64", vec![99, 99]));
+    assert!(
+        values
+            .iter()
+            .all(|&v| (v - std::f64::consts::E).abs() < 1e-15)
+    );
+}
+
+#[test]
 fn exp_sum_makes_no_exp_block() {
     let doc = json!({"tessera": 1, "nodes": {
         "x": {"op": "random.uniform", "shape": [40, 40], "chunks": 10, "seed": 5},
