@@ -31,17 +31,28 @@ fn idle_workers_use_no_cpu() {
         kwargs: Default::default(),
     });
     let t = g.add(TaskKey::new("nap"), call).unwrap();
+    // Seven trivial tasks, so that the executor starts eight workers (it starts
+    // no more workers than tasks); seven of them then have nothing to do.
+    let mut outputs = vec![t];
+    for i in 0..7i64 {
+        let quick = TaskExpr::Call(Call {
+            func: "identity".into(),
+            args: vec![TaskExpr::Literal(Literal::Json(i.into()))],
+            kwargs: Default::default(),
+        });
+        outputs.push(g.add(TaskKey::new(format!("quick-{i}")), quick).unwrap());
+    }
     let before = cpu_ticks();
     let out = tessera_runtime::run(
         &g,
-        &[t],
+        &outputs,
         &registry,
         &ThreadsExecutor::new(8),
         &RunOptions::default(),
     )
     .unwrap();
     let used = cpu_ticks() - before;
-    assert_eq!(out.outputs, vec![Value::Int(600)]);
+    assert_eq!(out.outputs[0], Value::Int(600));
     // Seven spinning workers would burn about 2 cores x 0.6 s here (120 ticks
     // at 100 Hz); parked ones use only the short backoff and thread start-up.
     assert!(

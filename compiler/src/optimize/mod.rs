@@ -1,7 +1,8 @@
 //! The e-graph optimizer over array-level graphs: the graph is loaded into an
 //! egg e-graph, rewritten by rule families (slice pushdown, algebraic
 //! identities, matmul reassociation, user rules), and the cheapest plan by a
-//! flops-and-bytes cost model is extracted, pass after pass.
+//! flops-and-bytes cost model is extracted, pass after pass; fusion
+//! ([`crate::fuse`]) is the last pass.
 //!
 //! ```
 //! use tessera_compiler::{OptimizeOptions, optimize};
@@ -13,9 +14,11 @@
 //!     "c": {"op": "getitem", "args": ["b"], "index": [[1, 100, null], [1, 100, null]]}
 //! }, "outputs": ["c"]}"#, &InferContext::default()).unwrap();
 //! let optimized = optimize(&graph, &OptimizeOptions::default()).unwrap();
-//! // The slice went into the source: exp runs on 99 x 99 values.
+//! // The slice went into the source, and fusion made `exp(ones)` one node that
+//! // computes 99 x 99 values.
 //! let c = optimized.graph.node(optimized.graph.outputs[0]);
-//! assert_eq!(c.op.name, "exp");
+//! assert_eq!(c.op.name, "fused");
+//! assert_eq!(c.meta.as_array().unwrap().shape, [99, 99]);
 //! ```
 
 mod analysis;
