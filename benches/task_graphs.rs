@@ -192,6 +192,7 @@ fn bench_document(bencher: Bencher, text: String, keys: usize, workers: usize) {
         trace_file: None,
         data_root: None,
         progress: false,
+        optimize: Default::default(),
     };
     bencher.counter(ItemsCount::new(keys)).bench_local(|| {
         tessera::run::run_source(&source, &options).expect("the benchmark document runs")
