@@ -645,12 +645,18 @@ pub(crate) fn convert_graph<B: DaskBuilder>(
     // Pass 1: canonical ids and the key sets.
     let mut ids: Vec<String> = Vec::with_capacity(graph.len());
     let mut keys = DaskKeys {
-        plain: HashMap::with_capacity(graph.len()),
+        plain: HashMap::new(),
         tuples: HashMap::new(),
     };
     let mut ok = true;
     for (index, key) in graph.keys().enumerate() {
-        match canonical_key(key) {
+        // Room for every key left at the first key of each kind: no rehashing.
+        let left = graph.len() - index;
+        let canonical = canonical_key(key);
+        if canonical.is_some() && keys.tuples.is_empty() {
+            keys.tuples.reserve(left);
+        }
+        match canonical {
             Some(id) => match keys.tuples.entry(id) {
                 Entry::Occupied(first) => {
                     sink.push(Fault::in_node(
@@ -677,6 +683,9 @@ pub(crate) fn convert_graph<B: DaskBuilder>(
                         "a key must be a non-empty string",
                     ));
                     ok = false;
+                }
+                if keys.plain.is_empty() {
+                    keys.plain.reserve(left);
                 }
                 keys.plain.insert(key, index);
                 ids.push(key.clone());
