@@ -106,6 +106,7 @@ pub fn dask_task_graph(value: &Value, known: &dyn Fn(&str) -> bool) -> Option<Ta
     let mut builder = TaskBuilder {
         known,
         funcs: HashMap::new(),
+        last: None,
         empty: Arc::new(Map::new()),
         graph: TaskGraph::with_capacity(graph.len()),
     };
@@ -138,6 +139,8 @@ struct TaskBuilder<'k> {
     known: &'k dyn Fn(&str) -> bool,
     /// One shared name per function.
     funcs: HashMap<String, Arc<str>>,
+    /// The function of the previous call (tasks often call the same one).
+    last: Option<Arc<str>>,
     empty: Arc<Map<String, Value>>,
     graph: TaskGraph,
 }
@@ -167,8 +170,12 @@ impl DaskBuilder for TaskBuilder<'_> {
     }
 
     fn call(&mut self, func: &str, args: Vec<TaskExpr>) -> Option<TaskExpr> {
-        let func = match self.funcs.get(func) {
-            Some(f) => f.clone(),
+        let cached = match &self.last {
+            Some(last) if **last == *func => Some(last.clone()),
+            _ => self.funcs.get(func).cloned(),
+        };
+        let func = match cached {
+            Some(f) => f,
             None if !func.is_empty() && (self.known)(func) => {
                 let f: Arc<str> = Arc::from(func);
                 self.funcs.insert(func.to_owned(), f.clone());
@@ -176,6 +183,7 @@ impl DaskBuilder for TaskBuilder<'_> {
             }
             None => return None,
         };
+        self.last = Some(func.clone());
         Some(TaskExpr::Call(Call {
             func,
             args,

@@ -2,7 +2,7 @@
 //! fields, node and argument forms), every fault collected with its JSON pointer,
 //! and the conversion of the dask dialect into canonical nodes.
 
-use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
@@ -361,20 +361,21 @@ fn parse_arg(
 struct DaskKeys<'a> {
     plain: HashMap<&'a str, usize>,
     tuples: HashMap<String, (usize, &'a str)>,
+    /// Where the text of a list that may be a tuple key is written.
+    scratch: RefCell<String>,
 }
 
 impl DaskKeys<'_> {
-    /// The position and canonical id of the key `value` is, when it is exactly one.
-    fn key_of<'v>(&self, value: &'v Value) -> Option<(usize, Cow<'v, str>)> {
+    /// When `value` is exactly a key, `then` of its position and canonical id.
+    fn key_of<R>(&self, value: &Value, then: impl FnOnce(usize, &str) -> R) -> Option<R> {
         match value {
-            Value::String(s) => self
-                .plain
-                .get(s.as_str())
-                .map(|&i| (i, Cow::Borrowed(s.as_str()))),
+            Value::String(s) => self.plain.get(s.as_str()).map(|&i| then(i, s)),
             Value::Array(items) if !self.tuples.is_empty() && is_flat_tuple(items) => {
-                let text = tuple_text(value, items);
-                let &(i, _) = self.tuples.get(&text)?;
-                Some((i, Cow::Owned(text)))
+                let mut text = self.scratch.borrow_mut();
+                text.clear();
+                write_tuple_text(&mut text, value, items);
+                let &(i, _) = self.tuples.get(text.as_str())?;
+                Some(then(i, &text))
             }
             _ => None,
         }
@@ -478,6 +479,14 @@ fn is_flat_tuple(items: &[Value]) -> bool {
 /// integers are written directly, anything else through serde_json.
 fn tuple_text(value: &Value, items: &[Value]) -> String {
     let mut text = String::with_capacity(2 + 8 * items.len());
+    write_tuple_text(&mut text, value, items);
+    text
+}
+
+/// [`tuple_text`] appended to `text`.
+fn write_tuple_text(text: &mut String, value: &Value, items: &[Value]) {
+    use std::fmt::Write as _;
+    let start = text.len();
     text.push('[');
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
@@ -490,14 +499,16 @@ fn tuple_text(value: &Value, items: &[Value]) -> String {
                 text.push('"');
             }
             Value::Number(n) if n.is_i64() || n.is_u64() => {
-                use std::fmt::Write as _;
                 let _ = write!(text, "{n}");
             }
-            _ => return value.to_string(),
+            _ => {
+                text.truncate(start);
+                let _ = write!(text, "{value}");
+                return;
+            }
         }
     }
     text.push(']');
-    text
 }
 
 /// The canonical id of a graph key: a key whose text parses as a JSON list of
@@ -647,6 +658,7 @@ pub(crate) fn convert_graph<B: DaskBuilder>(
     let mut keys = DaskKeys {
         plain: HashMap::new(),
         tuples: HashMap::new(),
+        scratch: RefCell::new(String::new()),
     };
     let mut ok = true;
     for (index, key) in graph.keys().enumerate() {
@@ -700,10 +712,9 @@ pub(crate) fn convert_graph<B: DaskBuilder>(
             return None;
         }
         let path = graph_path.key(key);
-        let node = if let Some((index, target)) = keys.key_of(value) {
+        let node = if let Some(arg) = keys.key_of(value, |i, id| builder.reference(i, id)) {
             // A value that is exactly a key is an alias of that key.
-            let arg = builder.reference(index, &target)?;
-            builder.call("identity", vec![arg])?
+            builder.call("identity", vec![arg?])?
         } else {
             match value {
                 Value::Array(items) if keys.is_task(items) => {
@@ -797,8 +808,8 @@ fn convert_arg<B: DaskBuilder>(
         ));
         return None;
     }
-    if let Some((index, target)) = keys.key_of(value) {
-        return Some(match builder.reference(index, &target) {
+    if let Some(arg) = keys.key_of(value, |i, id| builder.reference(i, id)) {
+        return Some(match arg {
             Some(arg) => Built::Done((arg, true)),
             None => Built::Abandoned,
         });
