@@ -17,8 +17,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use tessera_compiler::LowerOptions;
 use tessera_ir::{
-    Direct, Document, Faults, InferContext, TaskDocument, ValidGraph, direct_task_graph,
-    parse_document, unknown_functions, validate,
+    Direct, Document, Faults, InferContext, TaskDocument, ValidGraph, dask_task_graph,
+    direct_task_graph, parse_json, parse_value, unknown_functions, validate,
 };
 use tessera_runtime::{Registry, Trace};
 
@@ -207,8 +207,16 @@ pub enum Loaded {
 /// Parses and checks a document: the direct path for task graphs, validation
 /// otherwise; every `call` must name a function of the default registry.
 pub fn load(text: &str, ctx: &InferContext) -> Result<Loaded, Faults> {
-    let doc = parse_document(text)?;
-    load_document(&doc, ctx)
+    let value = parse_json(text)?;
+    let registry = default_registry();
+    // A sound dask-dialect document becomes a task graph without a `Document`;
+    // anything else (including every fault) takes the path that reports it.
+    if let Some(tasks) = dask_task_graph(&value, &|f| registry.get(f).is_some()) {
+        return Ok(Loaded::Tasks(tasks));
+    }
+    let doc = parse_value(&value)?;
+    drop(value);
+    load_document_with(&doc, ctx, registry)
 }
 
 /// [`load`] for a parsed document.

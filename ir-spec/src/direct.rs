@@ -14,8 +14,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use crate::document::{Arg, Dialect, Document, Node, Scalar};
+use crate::document::{Arg, Dialect, Document, FORMAT_VERSION, Node, Scalar};
 use crate::fault::{Fault, FaultSink, Faults, pointer_of, push_token, quote};
+use crate::parse::{DaskBuilder, convert_graph, dask_output};
 use crate::task::{Call, Literal, TaskExpr, TaskGraph, TaskId, TaskKey};
 
 /// Deepest nesting of arguments converted (the parser refuses deeper ones).
@@ -82,6 +83,121 @@ pub fn direct_task_graph(doc: &Document, known: &dyn Fn(&str) -> bool) -> Direct
         outputs,
         output_names: doc.outputs.clone(),
     })
+}
+
+/// The direct path from the JSON value of a dask-dialect document straight to a
+/// task graph, without building its [`Document`]: the parser's dialect rules
+/// ([`crate::parse`]'s conversion) emit task expressions instead of canonical
+/// nodes. `None` when the value is not a sound dask-dialect document whose
+/// functions `known` all knows (any fault, an unknown function, an unknown
+/// output, a cycle): parse it with [`crate::parse_value`] and
+/// [`direct_task_graph`] then, which report exactly what is wrong.
+pub fn dask_task_graph(value: &Value, known: &dyn Fn(&str) -> bool) -> Option<TaskDocument> {
+    let root = value.as_object()?;
+    // Exactly the four fields of a dask-dialect document, each of its kind.
+    if root.len() != 4
+        || root.get("tessera")?.as_u64() != Some(FORMAT_VERSION)
+        || root.get("dialect")?.as_str() != Some("dask")
+    {
+        return None;
+    }
+    let graph = root.get("graph")?.as_object()?;
+    let outputs = root.get("outputs")?.as_array()?;
+    let mut builder = TaskBuilder {
+        known,
+        funcs: HashMap::new(),
+        last: None,
+        empty: Arc::new(Map::new()),
+        graph: TaskGraph::with_capacity(graph.len()),
+    };
+    let mut sink = FaultSink::default();
+    convert_graph(graph, &mut sink, &mut builder)?;
+    sink.finish().ok()?;
+    let graph = builder.graph;
+    let output_names = outputs
+        .iter()
+        .enumerate()
+        .map(|(i, v)| dask_output(i, v).ok())
+        .collect::<Option<Vec<String>>>()?;
+    let outputs = output_names
+        .iter()
+        .map(|name| graph.id_of(&TaskKey::new(name.as_str())))
+        .collect::<Option<Vec<TaskId>>>()?;
+    if has_cycle(&graph) {
+        return None;
+    }
+    Some(TaskDocument {
+        graph,
+        outputs,
+        output_names,
+    })
+}
+
+/// Builds task expressions from the dask dialect (see [`dask_task_graph`]); gives
+/// up on a function `known` does not know or a duplicate task key.
+struct TaskBuilder<'k> {
+    known: &'k dyn Fn(&str) -> bool,
+    /// One shared name per function.
+    funcs: HashMap<String, Arc<str>>,
+    /// The function of the previous call (tasks often call the same one).
+    last: Option<Arc<str>>,
+    empty: Arc<Map<String, Value>>,
+    graph: TaskGraph,
+}
+
+impl DaskBuilder for TaskBuilder<'_> {
+    type Arg = TaskExpr;
+    type Node = TaskExpr;
+
+    fn reference(&mut self, index: usize, _id: &str) -> Option<TaskExpr> {
+        Some(TaskExpr::Ref(task_id(index)))
+    }
+
+    fn scalar(&mut self, value: &Value) -> TaskExpr {
+        TaskExpr::Literal(Literal::Json(value.clone()))
+    }
+
+    fn lit(&mut self, value: &Value) -> TaskExpr {
+        TaskExpr::Literal(Literal::Json(value.clone()))
+    }
+
+    fn list(&mut self, items: Vec<TaskExpr>) -> TaskExpr {
+        TaskExpr::List(items)
+    }
+
+    fn inline(&mut self, node: TaskExpr) -> TaskExpr {
+        node
+    }
+
+    fn call(&mut self, func: &str, args: Vec<TaskExpr>) -> Option<TaskExpr> {
+        let cached = match &self.last {
+            Some(last) if **last == *func => Some(last.clone()),
+            _ => self.funcs.get(func).cloned(),
+        };
+        let func = match cached {
+            Some(f) => f,
+            None if !func.is_empty() && (self.known)(func) => {
+                let f: Arc<str> = Arc::from(func);
+                self.funcs.insert(func.to_owned(), f.clone());
+                f
+            }
+            None => return None,
+        };
+        self.last = Some(func.clone());
+        Some(TaskExpr::Call(Call {
+            func,
+            args,
+            kwargs: self.empty.clone(),
+        }))
+    }
+
+    fn literal(&mut self, value: &Value) -> TaskExpr {
+        TaskExpr::Literal(Literal::Json(value.clone()))
+    }
+
+    fn add(&mut self, id: String, node: TaskExpr) -> Option<()> {
+        self.graph.add(TaskKey::new(id), node).ok().map(|_| ())
+    }
 }
 
 /// Every `call` of a function `known` does not know, as faults naming the node
@@ -428,5 +544,64 @@ mod tests {
         }
         text.push_str(&format!(r#"}}, "outputs": ["k{}"]}}"#, n - 1));
         assert_eq!(tasks(&text).graph.len(), n);
+    }
+
+    const KNOWN: [&str; 4] = ["inc", "add", "sum", "identity"];
+
+    /// The direct dask path from the JSON value, or `None`.
+    fn fast(text: &str) -> Option<TaskDocument> {
+        let value = crate::json::parse_json(text).unwrap();
+        dask_task_graph(&value, &|f| KNOWN.contains(&f))
+    }
+
+    #[test]
+    fn dask_values_convert_as_their_documents_do() {
+        for text in [
+            r#"{"tessera": 1, "dialect": "dask",
+                "graph": {"x": 1, "y": ["inc", "x"], "z": ["add", "y", 10],
+                          "w": ["sum", ["x", "y", ["inc", "z"]]], "a": "x", "s": "text",
+                          "n": ["add", ["inc", "x"], "hello"], "l": [1, 2, ["inc", 1]],
+                          "rl": ["x", "y"], "lit": [1, "s", null, {"k": [1]}],
+                          "o": ["add", null, {"k": "x"}], "b": ["add", true, 2.5]},
+                "outputs": ["w", "a", "rl", "lit"]}"#,
+            r#"{"outputs": [["y", 0], "r", "[\"x\", 1]"], "graph": {
+                "[\"x\", 0]": 1, "[\"x\",1]": 2, "[\"y\", 0]": ["add", ["x", 0], ["x", 1]],
+                "r": ["y", 0], "t": ["sum", [["x", 1], ["x", 0]]], "e": ["identity", [1, -0]]},
+                "dialect": "dask", "tessera": 1}"#,
+            r#"{"tessera": 1, "dialect": "dask", "graph": {}, "outputs": []}"#,
+        ] {
+            let fast = fast(text).expect("a sound dask document");
+            let slow = tasks(text);
+            assert_eq!(
+                format!("{:?}", fast.graph.tasks()),
+                format!("{:?}", slow.graph.tasks())
+            );
+            assert_eq!(fast.outputs, slow.outputs);
+            assert_eq!(fast.output_names, slow.output_names);
+        }
+    }
+
+    #[test]
+    fn unsound_dask_values_fall_back() {
+        for text in [
+            // an unknown function, also nested
+            r#"{"tessera": 1, "dialect": "dask", "graph": {"x": ["nope", 1]}, "outputs": ["x"]}"#,
+            r#"{"tessera": 1, "dialect": "dask", "graph": {"x": ["inc", [1, ["nope"]]]}, "outputs": ["x"]}"#,
+            // a cycle, an unknown output, a bad output
+            r#"{"tessera": 1, "dialect": "dask", "graph": {"a": ["inc", "b"], "b": ["inc", "a"]}, "outputs": ["a"]}"#,
+            r#"{"tessera": 1, "dialect": "dask", "graph": {"a": 1}, "outputs": ["b"]}"#,
+            r#"{"tessera": 1, "dialect": "dask", "graph": {"a": 1}, "outputs": [{}]}"#,
+            // a tuple key written twice, an empty key
+            r#"{"tessera": 1, "dialect": "dask", "graph": {"[\"x\", 0]": 1, "[\"x\",0]": 2}, "outputs": []}"#,
+            r#"{"tessera": 1, "dialect": "dask", "graph": {"": 1}, "outputs": []}"#,
+            // top-level faults and the canonical dialect
+            r#"{"tessera": 2, "dialect": "dask", "graph": {}, "outputs": []}"#,
+            r#"{"tessera": 1, "dialect": "dask", "graph": {}, "outputs": [], "x": 1}"#,
+            r#"{"tessera": 1, "graph": {}, "outputs": [], "nodes": {}}"#,
+            r#"{"tessera": 1, "dialect": "dask", "graph": [], "outputs": []}"#,
+            r#"{"tessera": 1, "nodes": {"a": {"op": "call", "fn": "inc", "args": [1]}}, "outputs": ["a"]}"#,
+        ] {
+            assert!(fast(text).is_none(), "{text}");
+        }
     }
 }

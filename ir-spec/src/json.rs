@@ -182,33 +182,36 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             let Some(Token::Key(key)) = self.ctx.path.pop() else {
                 unreachable!("the path is balanced: the key pushed above is on top")
             };
-            if object.contains_key(&key) {
-                let node = node_of_path(&self.ctx.path).or_else(|| {
-                    matches!(self.ctx.path.as_slice(), [Token::Key(t)] if t == "nodes" || t == "graph")
-                        .then(|| key.clone())
-                });
-                let mut pointer = self.ctx.pointer();
-                push_token(&mut pointer, &key);
-                let message = match self.ctx.path.as_slice() {
-                    [Token::Key(t)] if t == "nodes" => {
-                        format!("node id {} is defined more than once", quote(&key))
-                    }
-                    [Token::Key(t)] if t == "graph" => {
-                        format!("key {} is defined more than once", quote(&key))
-                    }
-                    _ => format!(
-                        "the key {} appears more than once in this object (a duplicate is an error, not \"last one wins\")",
-                        quote(&key)
-                    ),
-                };
-                self.ctx.duplicates.push(Fault {
-                    node,
-                    pointer,
-                    message,
-                });
-            } else {
-                object.insert(key, value);
-            }
+            let key = match object.entry(key) {
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(value);
+                    continue;
+                }
+                serde_json::map::Entry::Occupied(first) => first.key().clone(),
+            };
+            let node = node_of_path(&self.ctx.path).or_else(|| {
+                matches!(self.ctx.path.as_slice(), [Token::Key(t)] if t == "nodes" || t == "graph")
+                    .then(|| key.clone())
+            });
+            let mut pointer = self.ctx.pointer();
+            push_token(&mut pointer, &key);
+            let message = match self.ctx.path.as_slice() {
+                [Token::Key(t)] if t == "nodes" => {
+                    format!("node id {} is defined more than once", quote(&key))
+                }
+                [Token::Key(t)] if t == "graph" => {
+                    format!("key {} is defined more than once", quote(&key))
+                }
+                _ => format!(
+                    "the key {} appears more than once in this object (a duplicate is an error, not \"last one wins\")",
+                    quote(&key)
+                ),
+            };
+            self.ctx.duplicates.push(Fault {
+                node,
+                pointer,
+                message,
+            });
         }
         Ok(Value::Object(object))
     }

@@ -2,7 +2,9 @@
 //! fields, node and argument forms), every fault collected with its JSON pointer,
 //! and the conversion of the dask dialect into canonical nodes.
 
-use std::collections::{HashMap, HashSet};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
@@ -354,20 +356,26 @@ fn parse_arg(
 
 // ---------------------------------------------------------------- dask dialect
 
-/// The keys of a dask graph: plain string keys and tuple keys (by canonical text).
+/// The keys of a dask graph: plain string keys, and tuple keys by canonical text
+/// (with the key as the document first wrote it), each with its position.
 struct DaskKeys<'a> {
-    plain: HashSet<&'a str>,
-    tuples: HashSet<String>,
+    plain: HashMap<&'a str, usize>,
+    tuples: HashMap<String, (usize, &'a str)>,
+    /// Where the text of a list that may be a tuple key is written.
+    scratch: RefCell<String>,
 }
 
 impl DaskKeys<'_> {
-    /// The canonical id `value` refers to when it is exactly a key.
-    fn key_of(&self, value: &Value) -> Option<String> {
+    /// When `value` is exactly a key, `then` of its position and canonical id.
+    fn key_of<R>(&self, value: &Value, then: impl FnOnce(usize, &str) -> R) -> Option<R> {
         match value {
-            Value::String(s) if self.plain.contains(s.as_str()) => Some(s.clone()),
+            Value::String(s) => self.plain.get(s.as_str()).map(|&i| then(i, s)),
             Value::Array(items) if !self.tuples.is_empty() && is_flat_tuple(items) => {
-                let text = value.to_string();
-                self.tuples.contains(&text).then_some(text)
+                let mut text = self.scratch.borrow_mut();
+                text.clear();
+                write_tuple_text(&mut text, value, items);
+                let &(i, _) = self.tuples.get(text.as_str())?;
+                Some(then(i, &text))
             }
             _ => None,
         }
@@ -376,7 +384,84 @@ impl DaskKeys<'_> {
     /// True when `items` is a task: a list whose first element is a string that
     /// is not a key (a function name, checked by the runtime's registry).
     fn is_task(&self, items: &[Value]) -> bool {
-        matches!(items.first(), Some(Value::String(f)) if !self.plain.contains(f.as_str()))
+        matches!(items.first(), Some(Value::String(f)) if !self.plain.contains_key(f.as_str()))
+    }
+}
+
+/// What the dask-dialect conversion builds, so that its rules exist once: the
+/// canonical nodes of a [`Document`] ([`NodeBuilder`]) or, on the direct path,
+/// the expressions of a task graph (`crate::direct`). The conversion calls
+/// these in document order; a `None` abandons the conversion without a fault
+/// (the caller then takes the path that reports faults).
+pub(crate) trait DaskBuilder {
+    /// A built argument.
+    type Arg;
+    /// A built node (a `call` or a `literal`).
+    type Node;
+    /// A reference to the key at `index` in the graph, of canonical id `id`.
+    fn reference(&mut self, index: usize, id: &str) -> Option<Self::Arg>;
+    /// A number or boolean inside a task.
+    fn scalar(&mut self, value: &Value) -> Self::Arg;
+    /// Any other literal inside a task (a string that is not a key, null, an object).
+    fn lit(&mut self, value: &Value) -> Self::Arg;
+    /// A list of arguments.
+    fn list(&mut self, items: Vec<Self::Arg>) -> Self::Arg;
+    /// A task nested inside a task.
+    fn inline(&mut self, node: Self::Node) -> Self::Arg;
+    /// A call of `func` with `args`.
+    fn call(&mut self, func: &str, args: Vec<Self::Arg>) -> Option<Self::Node>;
+    /// A key whose value is a literal.
+    fn literal(&mut self, value: &Value) -> Self::Node;
+    /// Records the node of the key `id`, the next in document order.
+    fn add(&mut self, id: String, node: Self::Node) -> Option<()>;
+}
+
+/// Builds the canonical nodes of a [`Document`].
+struct NodeBuilder {
+    nodes: IndexMap<String, Node>,
+}
+
+impl DaskBuilder for NodeBuilder {
+    type Arg = Arg;
+    type Node = Node;
+
+    fn reference(&mut self, _index: usize, id: &str) -> Option<Arg> {
+        Some(Arg::Ref(id.to_owned()))
+    }
+
+    fn scalar(&mut self, value: &Value) -> Arg {
+        match value {
+            Value::Bool(b) => Arg::Scalar(Scalar::Bool(*b)),
+            Value::Number(n) => Arg::Scalar(Scalar::Number(n.clone())),
+            other => Arg::Lit(other.clone()),
+        }
+    }
+
+    fn lit(&mut self, value: &Value) -> Arg {
+        Arg::Lit(value.clone())
+    }
+
+    fn list(&mut self, items: Vec<Arg>) -> Arg {
+        Arg::List(items)
+    }
+
+    fn inline(&mut self, node: Node) -> Arg {
+        Arg::Inline(Box::new(node))
+    }
+
+    fn call(&mut self, func: &str, args: Vec<Arg>) -> Option<Node> {
+        let mut node = Node::new("call").attr("fn", func);
+        node.args = args;
+        Some(node)
+    }
+
+    fn literal(&mut self, value: &Value) -> Node {
+        Node::new("literal").attr("value", value.clone())
+    }
+
+    fn add(&mut self, id: String, node: Node) -> Option<()> {
+        self.nodes.insert(id, node);
+        Some(())
     }
 }
 
@@ -389,11 +474,51 @@ fn is_flat_tuple(items: &[Value]) -> bool {
             .all(|v| matches!(v, Value::String(_) | Value::Number(_)))
 }
 
+/// The compact JSON text of the flat tuple `value` (whose elements are `items`),
+/// exactly as `value.to_string()` writes it: strings that need no escape and
+/// integers are written directly, anything else through serde_json.
+fn tuple_text(value: &Value, items: &[Value]) -> String {
+    let mut text = String::with_capacity(2 + 8 * items.len());
+    write_tuple_text(&mut text, value, items);
+    text
+}
+
+/// [`tuple_text`] appended to `text`.
+fn write_tuple_text(text: &mut String, value: &Value, items: &[Value]) {
+    use std::fmt::Write as _;
+    let start = text.len();
+    text.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        match item {
+            Value::String(s) if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) => {
+                text.push('"');
+                text.push_str(s);
+                text.push('"');
+            }
+            Value::Number(n) if n.is_i64() || n.is_u64() => {
+                let _ = write!(text, "{n}");
+            }
+            _ => {
+                text.truncate(start);
+                let _ = write!(text, "{value}");
+                return;
+            }
+        }
+    }
+    text.push(']');
+}
+
 /// The canonical id of a graph key: a key whose text parses as a JSON list of
 /// strings and numbers is a tuple key, written as compact JSON text.
 fn canonical_key(key: &str) -> Option<String> {
     if !key.trim_start().starts_with('[') {
         return None;
+    }
+    if let Some(text) = simple_tuple_key(key) {
+        return Some(text);
     }
     match serde_json::from_str::<Value>(key) {
         Ok(v @ Value::Array(_)) if is_flat_tuple(v.as_array().expect("matched an array")) => {
@@ -401,6 +526,79 @@ fn canonical_key(key: &str) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// [`canonical_key`] without building a JSON value, for the common tuple keys:
+/// a non-empty list of strings without escapes or control characters and of
+/// integers that fit in 64 bits (written without a sign on zero). Their
+/// canonical text is the key with the whitespace between elements removed.
+/// `None` when the key is anything else (the general path then decides).
+fn simple_tuple_key(key: &str) -> Option<String> {
+    let bytes = key.as_bytes();
+    let mut text = String::with_capacity(key.len());
+    let mut i = 0;
+    let skip_ws = |i: &mut usize| {
+        while *i < bytes.len() && matches!(bytes[*i], b' ' | b'\t' | b'\n' | b'\r') {
+            *i += 1;
+        }
+    };
+    skip_ws(&mut i);
+    if bytes.get(i) != Some(&b'[') {
+        return None;
+    }
+    i += 1;
+    text.push('[');
+    loop {
+        skip_ws(&mut i);
+        let start = i;
+        match *bytes.get(i)? {
+            b'"' => {
+                i += 1;
+                loop {
+                    match *bytes.get(i)? {
+                        b'"' => break,
+                        b'\\' => return None,
+                        b if b < 0x20 => return None,
+                        _ => i += 1,
+                    }
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let negative = bytes[i] == b'-';
+                if negative {
+                    i += 1;
+                }
+                let digits = i;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+                let n = i - digits;
+                // No leading zero, no "-0", and few enough digits to fit in 64 bits.
+                if n == 0 || n > 18 || (bytes[digits] == b'0' && (n > 1 || negative)) {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+        // `start..i` is plain ASCII delimiters around UTF-8 text: a char boundary.
+        text.push_str(&key[start..i]);
+        skip_ws(&mut i);
+        match *bytes.get(i)? {
+            b',' => {
+                text.push(',');
+                i += 1;
+            }
+            b']' => {
+                text.push(']');
+                i += 1;
+                break;
+            }
+            _ => return None,
+        }
+    }
+    skip_ws(&mut i);
+    (i == bytes.len()).then_some(text)
 }
 
 fn parse_dask(root: &Map<String, Value>, sink: &mut FaultSink) -> Option<Body> {
@@ -425,51 +623,71 @@ fn parse_dask(root: &Map<String, Value>, sink: &mut FaultSink) -> Option<Body> {
         }
     };
 
-    let nodes = graph.and_then(|graph| convert_graph(graph, sink));
+    let nodes = graph.and_then(|graph| {
+        let mut builder = NodeBuilder {
+            nodes: IndexMap::with_capacity(graph.len()),
+        };
+        convert_graph(graph, sink, &mut builder).map(|()| builder.nodes)
+    });
 
-    let outputs = parse_outputs(root, sink, |i, v| match v {
+    let outputs = parse_outputs(root, sink, dask_output);
+    Some((nodes?, outputs?))
+}
+
+/// The canonical id of output `i` of a dask-dialect document.
+pub(crate) fn dask_output(i: usize, value: &Value) -> Result<String, String> {
+    match value {
         Value::String(s) => Ok(canonical_key(s).unwrap_or_else(|| s.clone())),
-        Value::Array(items) if is_flat_tuple(items) => Ok(v.to_string()),
+        Value::Array(items) if is_flat_tuple(items) => Ok(tuple_text(value, items)),
         v => Err(format!(
             "output {i} must be a key (a string, or a list of strings and integers for a tuple key), found {}",
             kind(v)
         )),
-    });
-    Some((nodes?, outputs?))
+    }
 }
 
-fn convert_graph(
+/// Converts the dask graph `graph` with `builder`, reporting faults to `sink`;
+/// `None` when a fault was found or the builder gave up.
+pub(crate) fn convert_graph<B: DaskBuilder>(
     graph: &Map<String, Value>,
     sink: &mut FaultSink,
-) -> Option<IndexMap<String, Node>> {
+    builder: &mut B,
+) -> Option<()> {
     // Pass 1: canonical ids and the key sets.
     let mut ids: Vec<String> = Vec::with_capacity(graph.len());
     let mut keys = DaskKeys {
-        plain: HashSet::with_capacity(graph.len()),
-        tuples: HashSet::new(),
+        plain: HashMap::new(),
+        tuples: HashMap::new(),
+        scratch: RefCell::new(String::new()),
     };
-    let mut seen: HashMap<String, &str> = HashMap::new();
     let mut ok = true;
-    for key in graph.keys() {
-        match canonical_key(key) {
-            Some(id) => {
-                if let Some(first) = seen.get(&id) {
+    for (index, key) in graph.keys().enumerate() {
+        // Room for every key left at the first key of each kind: no rehashing.
+        let left = graph.len() - index;
+        let canonical = canonical_key(key);
+        if canonical.is_some() && keys.tuples.is_empty() {
+            keys.tuples.reserve(left);
+        }
+        match canonical {
+            Some(id) => match keys.tuples.entry(id) {
+                Entry::Occupied(first) => {
                     sink.push(Fault::in_node(
-                        id.clone(),
+                        first.key().clone(),
                         pointer(&["graph", key]),
                         format!(
                             "tuple key {} is the same key as {} written differently",
                             quote(key),
-                            quote(first)
+                            quote(first.get().1)
                         ),
                     ));
                     ok = false;
-                } else {
-                    seen.insert(id.clone(), key);
+                    ids.push(first.key().clone());
                 }
-                keys.tuples.insert(id.clone());
-                ids.push(id);
-            }
+                Entry::Vacant(slot) => {
+                    ids.push(slot.key().clone());
+                    slot.insert((index, key));
+                }
+            },
             None => {
                 if key.is_empty() {
                     sink.push(Fault::at(
@@ -478,89 +696,110 @@ fn convert_graph(
                     ));
                     ok = false;
                 }
-                keys.plain.insert(key);
+                if keys.plain.is_empty() {
+                    keys.plain.reserve(left);
+                }
+                keys.plain.insert(key, index);
                 ids.push(key.clone());
             }
         }
     }
 
     // Pass 2: each value becomes a canonical node.
-    let mut nodes = IndexMap::with_capacity(graph.len());
     let graph_path = Path::ROOT.key("graph");
     for ((key, value), id) in graph.iter().zip(ids) {
         if sink.is_full() {
             return None;
         }
         let path = graph_path.key(key);
-        let node = if let Some(target) = keys.key_of(value) {
+        let node = if let Some(arg) = keys.key_of(value, |i, id| builder.reference(i, id)) {
             // A value that is exactly a key is an alias of that key.
-            Some(
-                Node::new("call")
-                    .attr("fn", "identity")
-                    .arg(Arg::Ref(target)),
-            )
+            builder.call("identity", vec![arg?])?
         } else {
             match value {
                 Value::Array(items) if keys.is_task(items) => {
-                    convert_task(items, &path, &id, 0, &keys, sink).map(|(n, _)| n)
+                    match convert_task(items, &path, &id, 0, &keys, sink, builder) {
+                        Some(Built::Done(node)) => node,
+                        Some(Built::Abandoned) => return None,
+                        None => {
+                            ok = false;
+                            continue;
+                        }
+                    }
                 }
-                Value::Array(_) => match convert_arg(value, &path, &id, 0, &keys, sink) {
+                Value::Array(_) => match convert_arg(value, &path, &id, 0, &keys, sink, builder) {
                     // A list that refers to other keys is computed: identity of the list.
-                    Some((list, true)) => Some(Node::new("call").attr("fn", "identity").arg(list)),
-                    Some((_, false)) => Some(literal_node(value)),
-                    None => None,
+                    Some(Built::Done((list, true))) => builder.call("identity", vec![list])?,
+                    Some(Built::Done((_, false))) => builder.literal(value),
+                    Some(Built::Abandoned) => return None,
+                    None => {
+                        ok = false;
+                        continue;
+                    }
                 },
-                _ => Some(literal_node(value)),
+                _ => builder.literal(value),
             }
         };
-        match node {
-            Some(n) => {
-                nodes.insert(id, n);
-            }
-            None => ok = false,
+        if ok {
+            builder.add(id, node)?;
         }
     }
-    ok.then_some(nodes)
+    ok.then_some(())
 }
 
-fn literal_node(value: &Value) -> Node {
-    Node::new("literal").attr("value", value.clone())
+/// A conversion that found no fault: done, or abandoned by the builder.
+enum Built<T> {
+    Done(T),
+    Abandoned,
 }
 
-/// Converts a task `[fn, arg, ...]` to a `call` node; the flag says whether it
-/// refers to any key (always true for a task: it is computed).
-fn convert_task(
+/// Converts a task `[fn, arg, ...]` to a `call` node.
+fn convert_task<B: DaskBuilder>(
     items: &[Value],
     path: &Path<'_>,
     id: &str,
     depth: usize,
     keys: &DaskKeys<'_>,
     sink: &mut FaultSink,
-) -> Option<(Node, bool)> {
+    builder: &mut B,
+) -> Option<Built<B::Node>> {
     let Some(Value::String(func)) = items.first() else {
         unreachable!("is_task checked that the first element is a string")
     };
-    let mut node = Node::new("call").attr("fn", func.as_str());
+    let mut args = Vec::with_capacity(items.len() - 1);
     let mut ok = true;
+    let mut abandoned = false;
     for (i, item) in items.iter().enumerate().skip(1) {
-        match convert_arg(item, &path.index(i), id, depth + 1, keys, sink) {
-            Some((arg, _)) => node.args.push(arg),
+        match convert_arg(item, &path.index(i), id, depth + 1, keys, sink, builder) {
+            Some(Built::Done((arg, _))) => args.push(arg),
+            Some(Built::Abandoned) => abandoned = true,
             None => ok = false,
         }
     }
-    ok.then_some((node, true))
+    if !ok {
+        return None;
+    }
+    if abandoned {
+        return Some(Built::Abandoned);
+    }
+    Some(
+        builder
+            .call(func, args)
+            .map_or(Built::Abandoned, Built::Done),
+    )
 }
 
 /// Converts one value inside a task to an argument; the flag says whether the
 /// argument refers to a key or contains a task (so it must be computed).
-fn convert_arg(
+fn convert_arg<B: DaskBuilder>(
     value: &Value,
     path: &Path<'_>,
     id: &str,
     depth: usize,
     keys: &DaskKeys<'_>,
     sink: &mut FaultSink,
-) -> Option<(Arg, bool)> {
+    builder: &mut B,
+) -> Option<Built<(B::Arg, bool)>> {
     if depth > MAX_DEPTH {
         sink.push(Fault::in_node(
             id,
@@ -569,34 +808,45 @@ fn convert_arg(
         ));
         return None;
     }
-    if let Some(target) = keys.key_of(value) {
-        return Some((Arg::Ref(target), true));
+    if let Some(arg) = keys.key_of(value, |i, id| builder.reference(i, id)) {
+        return Some(match arg {
+            Some(arg) => Built::Done((arg, true)),
+            None => Built::Abandoned,
+        });
     }
-    match value {
-        Value::String(s) => Some((Arg::Lit(Value::String(s.clone())), false)),
-        Value::Number(n) => Some((Arg::Scalar(Scalar::Number(n.clone())), false)),
-        Value::Bool(b) => Some((Arg::Scalar(Scalar::Bool(*b)), false)),
-        Value::Null | Value::Object(_) => Some((Arg::Lit(value.clone()), false)),
+    Some(Built::Done(match value {
+        Value::String(_) | Value::Null | Value::Object(_) => (builder.lit(value), false),
+        Value::Number(_) | Value::Bool(_) => (builder.scalar(value), false),
         Value::Array(items) if keys.is_task(items) => {
-            convert_task(items, path, id, depth, keys, sink)
-                .map(|(n, d)| (Arg::Inline(Box::new(n)), d))
+            match convert_task(items, path, id, depth, keys, sink, builder)? {
+                Built::Done(node) => (builder.inline(node), true),
+                Built::Abandoned => return Some(Built::Abandoned),
+            }
         }
         Value::Array(items) => {
             let mut list = Vec::with_capacity(items.len());
             let mut dynamic = false;
             let mut ok = true;
+            let mut abandoned = false;
             for (i, item) in items.iter().enumerate() {
-                match convert_arg(item, &path.index(i), id, depth + 1, keys, sink) {
-                    Some((a, d)) => {
+                match convert_arg(item, &path.index(i), id, depth + 1, keys, sink, builder) {
+                    Some(Built::Done((a, d))) => {
                         dynamic |= d;
                         list.push(a);
                     }
+                    Some(Built::Abandoned) => abandoned = true,
                     None => ok = false,
                 }
             }
-            ok.then_some((Arg::List(list), dynamic))
+            if !ok {
+                return None;
+            }
+            if abandoned {
+                return Some(Built::Abandoned);
+            }
+            (builder.list(list), dynamic)
         }
-    }
+    }))
 }
 
 // ---------------------------------------------------------------- helpers
@@ -803,5 +1053,68 @@ mod tests {
         assert_eq!(doc.nodes.len(), n);
         // Generous: debug builds on a shared machine. Quadratic behaviour would take minutes.
         assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+    }
+
+    /// The general path of [`canonical_key`]: serde_json's value and its text.
+    fn reference_key(key: &str) -> Option<String> {
+        match serde_json::from_str::<Value>(key) {
+            Ok(v @ Value::Array(_)) if is_flat_tuple(v.as_array().unwrap()) => Some(v.to_string()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn tuple_key_edge_cases_match_serde_json() {
+        for key in [
+            r#"["x", 0]"#,
+            r#" [ "x" , 0 , -3 ] "#,
+            r#"["x",-0]"#,
+            r#"["x",00]"#,
+            r#"["x",1.0]"#,
+            r#"["x",1e3]"#,
+            r#"["x",123456789012345678901]"#,
+            r#"["x",-9223372036854775808]"#,
+            r#"["a\"b",1]"#,
+            r#"["\u0041",1]"#,
+            r#"["é∂",1]"#,
+            r#"["x",[1]]"#,
+            r#"["x",1]x"#,
+            r#"["x",1"#,
+            r#"[]"#,
+            r#"[,]"#,
+            r#"["x",]"#,
+            r#"["x" 1]"#,
+            r#"[true]"#,
+        ] {
+            assert_eq!(canonical_key(key), reference_key(key), "{key}");
+        }
+    }
+
+    use proptest::prelude::*;
+
+    proptest::proptest! {
+        /// The fast tuple-key paths agree with serde_json on generated keys.
+        #[test]
+        fn tuple_keys_match_serde_json(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    "[ -~é\\\\\"\\n]{0,6}".prop_map(|s| serde_json::to_string(&s).unwrap()),
+                    proptest::num::i64::ANY.prop_map(|n| n.to_string()),
+                    proptest::num::u64::ANY.prop_map(|n| n.to_string()),
+                    "-?[0-9]{1,3}(\\.[0-9])?",
+                ],
+                0..4,
+            ),
+            space in "[ \\n]{0,2}",
+        ) {
+            let key = format!("[{space}{}{space}]", parts.join(&format!("{space},")));
+            proptest::prop_assert_eq!(canonical_key(&key), reference_key(&key), "{}", key);
+            if let Ok(v @ Value::Array(_)) = serde_json::from_str::<Value>(&key) {
+                let items = v.as_array().unwrap();
+                if is_flat_tuple(items) {
+                    proptest::prop_assert_eq!(tuple_text(&v, items), v.to_string());
+                }
+            }
+        }
     }
 }
