@@ -225,6 +225,20 @@ fn auto_sizes(per_axis: &[AxisChunks], shape: &[usize], dtype: DType) -> Vec<usi
     sizes
 }
 
+/// How many leading axes a reshape from `in_shape` to `out_shape` keeps with
+/// their length (all of them when the shapes are equal): the axes whose chunks a
+/// reshape keeps, and which its lowering takes block by block unchanged.
+pub fn reshape_kept_axes(in_shape: &[usize], out_shape: &[usize]) -> usize {
+    if in_shape == out_shape {
+        return in_shape.len();
+    }
+    in_shape
+        .iter()
+        .zip(out_shape)
+        .take_while(|(a, b)| a == b)
+        .count()
+}
+
 /// Drops zero-length blocks from an axis of non-zero length; keeps `[0]` for an
 /// empty axis.
 pub fn tidy(sizes: Vec<usize>) -> Vec<usize> {

@@ -12,7 +12,7 @@
 
 use super::attr::{normalize_axes, normalize_axis, not_an_array};
 use super::{Arity, AttrSpec, AttrType, Family, InferError, InferInput, OpSpec};
-use crate::chunks::{fmt_shape, tidy, unify_axis};
+use crate::chunks::{fmt_shape, reshape_kept_axes, tidy, unify_axis};
 use crate::dtype::DType;
 use crate::index::{normalize_index, parse_index};
 use crate::meta::{ArrayMeta, Chunks, Meta};
@@ -23,11 +23,7 @@ pub(super) fn reshape_chunks(input: &Chunks, in_shape: &[usize], out_shape: &[us
     if in_shape == out_shape {
         return input.clone();
     }
-    let p = in_shape
-        .iter()
-        .zip(out_shape)
-        .take_while(|(a, b)| a == b)
-        .count();
+    let p = reshape_kept_axes(in_shape, out_shape);
     let mut out: Vec<Vec<usize>> = input.0[..p].to_vec();
     let (rest_in, rest_out) = (&in_shape[p..], &out_shape[p..]);
     let whole = |shape: &[usize]| shape.iter().map(|&n| vec![n]).collect::<Vec<_>>();

@@ -8,6 +8,7 @@
 //! assembly (Dask rechunks the input first; the effect is the same).
 
 use serde_json::json;
+use tessera_ir::chunks::reshape_kept_axes;
 use tessera_ir::{NodeIdx, TaskExpr, ValidArg};
 
 use crate::lower::Lowerer;
@@ -56,16 +57,8 @@ fn input_region(
     bounds: &[(usize, usize)],
 ) -> Result<Vec<AxisSel>, String> {
     let whole = |n: usize| AxisSel::span(0, n);
-    // Leading axes that keep their length (all of them when the shape is unchanged).
-    let p = if in_shape == out_shape {
-        in_shape.len()
-    } else {
-        in_shape
-            .iter()
-            .zip(out_shape)
-            .take_while(|(a, b)| a == b)
-            .count()
-    };
+    // Leading axes that keep their length, as the catalogue's reshape chunks.
+    let p = reshape_kept_axes(in_shape, out_shape);
     let mut sels: Vec<AxisSel> = bounds[..p]
         .iter()
         .map(|&(lo, hi)| AxisSel::span(lo, hi))
