@@ -146,7 +146,7 @@ fn assemble(args: &[Value], _: &Kwargs) -> Result<Value, KernelError> {
 }
 
 /// Sums a list of equally shaped arrays of one dtype (partial products of a
-/// blocked matmul).
+/// blocked matmul); bool arrays combine with `or`.
 fn sum_list(args: &[Value], _: &Kwargs) -> Result<Value, KernelError> {
     let [Value::List(items)] = args else {
         return Err(KernelError::new("chunk.sum_list takes one list of arrays"));
@@ -191,8 +191,24 @@ fn sum_list(args: &[Value], _: &Kwargs) -> Result<Value, KernelError> {
         Array::F32(_) => total!(F32),
         Array::I64(_) => total!(I64),
         Array::I32(_) => total!(I32),
-        Array::Bool(_) => {
-            return Err(KernelError::new("chunk.sum_list does not sum bool arrays"));
+        // Partial products of bool matrices: NumPy's bool matmul is "any of
+        // a & b", so partials combine with `or`.
+        Array::Bool(a0) => {
+            let mut acc = a0.to_owned();
+            for a in &arrays[1..] {
+                let Array::Bool(x) = a else {
+                    return Err(KernelError::new(
+                        "chunk.sum_list got arrays of different dtypes",
+                    ));
+                };
+                if x.shape() != acc.shape() {
+                    return Err(KernelError::new(
+                        "chunk.sum_list got arrays of different shapes",
+                    ));
+                }
+                acc.zip_mut_with(x, |s, &v| *s |= v);
+            }
+            Array::Bool(acc.into_shared())
         }
     }))
 }
@@ -400,6 +416,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out.to_json(), serde_json::json!([[11.0, 13.0]]));
+    }
+
+    #[test]
+    fn sum_list_ors_bool_blocks() {
+        let bools = |v: [bool; 2]| {
+            Value::Array(Array::from(
+                ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2]), v.to_vec()).unwrap(),
+            ))
+        };
+        let out = sum_list(
+            &[list(vec![
+                bools([false, true]),
+                bools([false, false]),
+                bools([true, false]),
+            ])],
+            &Kwargs::new(),
+        )
+        .unwrap();
+        assert_eq!(out.to_json(), serde_json::json!([true, true]));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! expression that computes that block.
 
 mod axes;
+mod contraction;
 mod elementwise;
 mod fallback;
 mod fused;
@@ -47,7 +48,9 @@ pub(super) fn lower_block(
         (Family::Shape, "expand_dims" | "squeeze") => layout::expand_or_squeeze(cx, node, index),
         (Family::Shape, "concatenate" | "stack") => layout::concatenate(cx, node, index),
         (Family::Shape, "tril" | "triu") => layout::tril_triu(cx, node, index),
-        (Family::Linalg, "matmul" | "dot") => matmul::block(cx, node, index),
+        (Family::Linalg, "matmul" | "dot" | "tensordot" | "outer") => {
+            matmul::block(cx, node, index)
+        }
         (Family::Linalg, "linalg.cholesky" | "linalg.solve_triangular") => {
             linalg::block(cx, node, index)
         }

@@ -51,7 +51,7 @@ pub(super) fn reshaped_region(
 
 /// The input region whose row-major elements are exactly the result block
 /// `bounds` of the reshape from `in_shape` to `out_shape`.
-fn input_region(
+pub(super) fn input_region(
     in_shape: &[usize],
     out_shape: &[usize],
     bounds: &[(usize, usize)],
