@@ -1,6 +1,7 @@
 //! The optimizer against the unoptimized pipeline: every rule family on a plan
 //! where it fires, computed with the optimizer on and off (same values within
-//! float tolerance); a differential property test on random expression graphs;
+//! float tolerance); a differential property test on random expression graphs
+//! (tensordot and batched matmul among the steps);
 //! deep graphs; determinism; the `optimize` / `explain` commands.
 
 use std::process::Command;
@@ -93,7 +94,7 @@ fn check(doc: &str, rules: &[&str]) {
     }
 }
 
-fn uniform(shape: &[usize], seed: u64, chunks: usize) -> Json {
+fn uniform(shape: &[usize], seed: u64, chunks: impl serde::Serialize) -> Json {
     json!({"op": "random.uniform", "shape": shape, "seed": seed, "chunks": chunks})
 }
 
@@ -216,6 +217,30 @@ fn slice_through_matmul_and_dot() {
         "os": {"op": "getitem", "args": ["o"], "index": [[2, 9, 2], [null, null, -7]]}},
         "outputs": ["s", "t", "u", "os"]});
     check(&doc.to_string(), &["slice-matmul"]);
+}
+
+#[test]
+fn slice_through_tensordot_nd_dot_and_batched_matmul() {
+    let doc = json!({"tessera": 1, "nodes": {
+        "a": uniform(&[8, 6, 5], 1, 3), "b": uniform(&[5, 7, 6], 2, 4),
+        "t": {"op": "tensordot", "args": ["a", "b"], "axes": [[1, 2], [2, 0]]},
+        "s": {"op": "getitem", "args": ["t"], "index": [[1, 7, 2], 3]},
+        "c": uniform(&[6, 5, 4], 3, 2),
+        "u": {"op": "tensordot", "args": ["a", "c"]},
+        "v": {"op": "getitem", "args": ["u"], "index": [-1, [null, null, -1]]},
+        "d3": uniform(&[3, 5, 4], 4, 2),
+        "d": {"op": "dot", "args": ["a", "d3"]},
+        "e": {"op": "getitem", "args": ["d"], "index": [[2, 6, null], 1, 2, [null, null, -2]]},
+        "m": uniform(&[6, 1, 4, 5], 5, json!([[4, 2], [1], [3, 1], [5]])),
+        "n": uniform(&[3, 5, 2], 6, 2),
+        "p": {"op": "matmul", "args": ["m", "n"]},
+        "q": {"op": "getitem", "args": ["p"], "index": [[1, 5, 2], 2, [null, null, -1], [0, 1, null]]},
+        "r": {"op": "getitem", "args": ["p"], "index": [3, [0, 2, null], 1, 0]},
+        "w": uniform(&[5], 7, 2),
+        "wp": {"op": "matmul", "args": ["w", "n"]},
+        "x": {"op": "getitem", "args": ["wp"], "index": [[0, 2, null], 1]}},
+        "outputs": ["s", "v", "e", "q", "r", "x"]});
+    check(&doc.to_string(), &["slice-tensordot", "slice-matmul"]);
 }
 
 #[test]
@@ -440,6 +465,12 @@ enum Step {
     Transpose(usize),
     Sum(usize, usize),
     Matmul(usize, usize),
+    /// `tensordot` with a new operand: over x's last axis (into a 3-d result) or
+    /// its first.
+    Tensordot(usize, usize, bool),
+    /// A batch of 2 new matrices (with length-1 axes broadcast against x's
+    /// batch axes) times x.
+    BatchMatmul(usize, usize),
     Concat(usize, usize),
 }
 
@@ -480,6 +511,8 @@ fn step() -> impl Strategy<Value = Step> {
         pick.clone().prop_map(Step::Transpose),
         (pick.clone(), 0usize..2).prop_map(|(a, x)| Step::Sum(a, x)),
         (pick.clone(), 1usize..6).prop_map(|(a, k)| Step::Matmul(a, k)),
+        (pick.clone(), 1usize..5, any::<bool>()).prop_map(|(a, k, l)| Step::Tensordot(a, k, l)),
+        (pick.clone(), 1usize..5).prop_map(|(a, k)| Step::BatchMatmul(a, k)),
         (pick.clone(), pick).prop_map(|(a, b)| Step::Concat(a, b)),
     ]
 }
@@ -561,6 +594,48 @@ fn random_graph(rows: usize, cols: usize, chunks: usize, steps: &[Step]) -> Stri
                 let w = format!("w{i}");
                 nodes.insert(w.clone(), uniform(&[sh[1], *k], 10 + i as u64, chunks));
                 (json!({"op": "matmul", "args": [x, w]}), vec![sh[0], *k])
+            }
+            Step::Tensordot(a, k, last) => {
+                let (x, sh) = at(*a);
+                if sh.is_empty() {
+                    continue;
+                }
+                let w = format!("w{i}");
+                if *last {
+                    let n = sh[sh.len() - 1];
+                    nodes.insert(w.clone(), uniform(&[2, n, *k], 10 + i as u64, chunks));
+                    let mut out = sh[..sh.len() - 1].to_vec();
+                    out.extend([2, *k]);
+                    let axes = json!([[-1], [1]]);
+                    (
+                        json!({"op": "tensordot", "args": [x, w], "axes": axes}),
+                        out,
+                    )
+                } else {
+                    nodes.insert(w.clone(), uniform(&[sh[0], *k], 10 + i as u64, chunks));
+                    let mut out = sh[1..].to_vec();
+                    out.push(*k);
+                    (
+                        json!({"op": "tensordot", "args": [x, w], "axes": [[0], [0]]}),
+                        out,
+                    )
+                }
+            }
+            Step::BatchMatmul(a, k) => {
+                let (x, sh) = at(*a);
+                if sh.len() < 2 || sh.len() > 3 {
+                    continue;
+                }
+                let w = format!("w{i}");
+                let (r, c) = (sh[sh.len() - 2], sh[sh.len() - 1]);
+                let mut ws = vec![2];
+                ws.extend(std::iter::repeat_n(1, sh.len() - 2));
+                ws.extend([*k, r]);
+                nodes.insert(w.clone(), uniform(&ws, 10 + i as u64, chunks));
+                let mut out = vec![2];
+                out.extend(&sh[..sh.len() - 2]);
+                out.extend([*k, c]);
+                (json!({"op": "matmul", "args": [w, x]}), out)
             }
             Step::Concat(a, b) => {
                 let ((x, sx), (y, sy)) = (at(*a), at(*b));

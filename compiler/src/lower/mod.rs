@@ -14,6 +14,7 @@
 //! as key.
 
 mod context;
+pub(crate) mod contraction;
 mod rules;
 pub mod select;
 

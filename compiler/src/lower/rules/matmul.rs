@@ -12,10 +12,10 @@ use std::sync::Arc;
 
 use tessera_ir::{NodeIdx, TaskExpr, TaskKey, ValidArg};
 
-use super::contraction::{self, Contraction, Role};
 use super::reshape;
 use crate::lower::Lowerer;
 use crate::lower::context::call;
+use crate::lower::contraction::{self, Contraction, Role};
 use crate::lower::select::AxisSel;
 
 /// Kernel summing a list of equally shaped arrays.

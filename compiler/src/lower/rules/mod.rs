@@ -2,7 +2,6 @@
 //! expression that computes that block.
 
 mod axes;
-mod contraction;
 mod elementwise;
 mod fallback;
 mod fused;

@@ -25,6 +25,7 @@ pub(crate) mod slice_matmul;
 pub(crate) mod slice_overlap;
 pub(crate) mod slice_reduction;
 pub(crate) mod slice_sources;
+pub(crate) mod slice_tensordot;
 pub(crate) mod transpose;
 
 /// A rewrite over the array language.
@@ -299,7 +300,18 @@ fn push_one(
         "transpose" | "broadcast_to" | "expand_dims" | "squeeze" | "rechunk" | "tril" | "triu" => {
             "slice-layout"
         }
-        "matmul" | "dot" | "outer" => "slice-matmul",
+        "matmul" | "outer" => "slice-matmul",
+        "dot"
+            if cx.array(children[0]).is_some_and(|m| m.ndim() > 2)
+                || children
+                    .get(1)
+                    .and_then(|&b| cx.array(b))
+                    .is_some_and(|m| m.ndim() > 2) =>
+        {
+            "slice-tensordot"
+        }
+        "dot" => "slice-matmul",
+        "tensordot" => "slice-tensordot",
         "concatenate" | "stack" => "slice-concat",
         "zeros" | "ones" | "full" | "arange" | "linspace" | "eye" => "slice-sources",
         "map_overlap" => "slice-overlap",
@@ -310,7 +322,9 @@ fn push_one(
     };
     let new = match family {
         "slice-layout" => slice_layout::push(cx, spec.name, children, x, index),
-        "slice-matmul" => slice_matmul::push(cx, *op, children, index),
+        "slice-matmul" => slice_matmul::push(cx, *op, children, &cx.array(x)?.shape, index),
+        "slice-tensordot" if spec.name == "dot" => slice_tensordot::push_dot(cx, children, index),
+        "slice-tensordot" => slice_tensordot::push(cx, children, index),
         "slice-concat" => slice_concat::push(cx, spec.name, children, index),
         "slice-sources" => slice_sources::push(cx, spec.name, children, x, index),
         "slice-overlap" => slice_overlap::push(cx, children, x, index),

@@ -2,12 +2,15 @@
 //! other, for `matmul` (NumPy's 1-d and batch-broadcasting rules), `dot` (NumPy's
 //! rules, n-d included) and `tensordot` (`axes` an integer or two lists): per
 //! operand axis, the result axis it follows or the contracted pair it is in.
+//! Lowering cuts operand regions by it (`rules/matmul.rs`); the slice pushdown
+//! sends each result axis's index to the operand axes that follow it
+//! (`optimize/rules/slice_tensordot.rs`).
 
 use serde_json::Value as Json;
 
 /// What one operand axis is in a product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Role {
+pub(crate) enum Role {
     /// Follows result axis `r` (an operand axis of length 1 broadcasts).
     Out(usize),
     /// The `c`-th contracted axis, summed against the other operand's.
@@ -16,16 +19,16 @@ pub(super) enum Role {
 
 /// The roles of both operands' axes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Contraction {
+pub(crate) struct Contraction {
     /// Roles of the first operand's axes, in axis order.
-    pub(super) a: Vec<Role>,
+    pub(crate) a: Vec<Role>,
     /// Roles of the second operand's axes.
-    pub(super) b: Vec<Role>,
+    pub(crate) b: Vec<Role>,
 }
 
 /// `matmul` of operands with `na` and `nb` axes: 1-d operands are a row or a
 /// column, leading axes are batch axes aligned from the right.
-pub(super) fn matmul(na: usize, nb: usize) -> Result<Contraction, String> {
+pub(crate) fn matmul(na: usize, nb: usize) -> Result<Contraction, String> {
     if na == 0 || nb == 0 {
         return Err("matmul does not take 0-d operands".into());
     }
@@ -51,7 +54,7 @@ pub(super) fn matmul(na: usize, nb: usize) -> Result<Contraction, String> {
 
 /// `tensordot` summing axes `ax_a[c]` of `a` against `ax_b[c]` of `b`: the result
 /// is `a`'s free axes then `b`'s.
-pub(super) fn tensordot(na: usize, nb: usize, ax_a: &[usize], ax_b: &[usize]) -> Contraction {
+pub(crate) fn tensordot(na: usize, nb: usize, ax_a: &[usize], ax_b: &[usize]) -> Contraction {
     let mut next = 0;
     let mut roles = |n: usize, axes: &[usize]| -> Vec<Role> {
         (0..n)
@@ -71,7 +74,7 @@ pub(super) fn tensordot(na: usize, nb: usize, ax_a: &[usize], ax_b: &[usize]) ->
 
 /// NumPy's `dot`: a 0-d operand multiplies the other; otherwise the last axis of
 /// `a` is summed against the second-to-last of `b` (its only axis when 1-d).
-pub(super) fn dot(na: usize, nb: usize) -> Contraction {
+pub(crate) fn dot(na: usize, nb: usize) -> Contraction {
     if na == 0 || nb == 0 {
         return tensordot(na, nb, &[], &[]);
     }
@@ -80,7 +83,7 @@ pub(super) fn dot(na: usize, nb: usize) -> Contraction {
 
 /// The contracted axes of `tensordot`'s `axes` attribute (the last `n` of `a`
 /// with the first `n` of `b`, or two lists), normalized.
-pub(super) fn tensordot_axes(
+pub(crate) fn tensordot_axes(
     axes: Option<&Json>,
     na: usize,
     nb: usize,
