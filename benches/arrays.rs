@@ -1,7 +1,8 @@
 //! Array workloads of `../shared/design/workloads.md` through the Rust API: build
 //! the expression, lower, compute. Data that a workload calls "in memory" is made
 //! before timing. Compare with `../shared/peers/peers.py W1 W2 W6 W7` run in the
-//! same session, as ratios.
+//! same session, as ratios. `tensordot_slice` and `batched_matmul` have no peer
+//! workload: compare with NumPy and dask.array on the same expressions.
 //!
 //! `cargo bench --bench arrays` (add `-- w2` to pick one).
 
@@ -92,4 +93,47 @@ fn w7_slice_matmul(bencher: Bencher) {
             .compute::<f64>()
             .unwrap()
     });
+}
+
+/// An in-memory array of `shape`, uniform in [0, 1).
+fn random_array(shape: &[usize], seed: u64) -> ArrayD<f64> {
+    let n = shape.iter().product();
+    random_matrix(n, 1, seed)
+        .into_shape_with_order(IxDyn(shape))
+        .expect("shape")
+}
+
+/// `tensordot(A, B, axes=2)[:10, :10]`, A (2000, 20, 50) and B (20, 50, 2000) in
+/// memory, chunks (250, 20, 50) and (20, 50, 250): the slice is pushed into the
+/// rows of A and the columns of B, so one small product is computed.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn tensordot_slice(bencher: Bencher) {
+    let a = Array::from_ndarray(random_array(&[2000, 20, 50], 1), vec![250, 20, 50]).unwrap();
+    let b = Array::from_ndarray(random_array(&[20, 50, 2000], 2), vec![20, 50, 250]).unwrap();
+    bencher.bench(|| {
+        a.tensordot(&b, 2)
+            .unwrap()
+            .slice(s![..10, ..10])
+            .unwrap()
+            .compute::<f64>()
+            .unwrap()
+    });
+}
+
+/// `A @ B` with A and B (16, 400, 400) in memory, chunks (4, 200, 200): 4 × 2 × 2
+/// result blocks of 2 products each, on 1 or 2 threads; `whole` computes it as one
+/// task (what the whole-array rule did before the products were blocked).
+#[divan::bench(args = ["blocked-1", "blocked-2", "whole"], sample_count = 5, sample_size = 1)]
+fn batched_matmul(bencher: Bencher, how: &str) {
+    let a = Array::from_ndarray(random_array(&[16, 400, 400], 3), vec![4, 200, 200]).unwrap();
+    let b = Array::from_ndarray(random_array(&[16, 400, 400], 4), vec![4, 200, 200]).unwrap();
+    let options = tessera::compute::ComputeOptions {
+        threads: Some(if how == "blocked-2" { 2 } else { 1 }),
+        lower: tessera::compiler::LowerOptions {
+            whole_arrays: how == "whole",
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    bencher.bench(|| a.matmul(&b).unwrap().compute_with::<f64>(&options).unwrap());
 }

@@ -34,7 +34,12 @@ impl Operand {
     fn new(cx: &mut Lowerer<'_>, arg: &ValidArg) -> Operand {
         match arg {
             ValidArg::Node(x) if cx.node(*x).meta.as_array().is_some() => {
-                Operand::Node(*x, cx.chunks(*x).shape())
+                let ndim = cx.chunks(*x).0.len();
+                // The last offset of each axis is its length.
+                let shape = (0..ndim)
+                    .map(|axis| cx.offsets(*x, axis).last().copied().unwrap_or(0))
+                    .collect();
+                Operand::Node(*x, shape)
             }
             other => Operand::Value(cx.arg_whole(other)),
         }
@@ -80,11 +85,17 @@ pub(super) fn block(
         }
         other => return Err(format!("{other} is not a blocked product")),
     };
+    // `dot` of vectors and matrices is `matmul`, whose kernel multiplies the
+    // block views as they are (no transpose and reshape of each operand).
+    let kernel = match op {
+        "dot" if (1..=2).contains(&na) && (1..=2).contains(&nb) => "matmul",
+        _ => op,
+    };
     let grid = contracted_blocks(cx, &a, &layout);
     let product = |cx: &mut Lowerer<'_>, combo: &[Cut]| {
         let ra = a.region(cx, &sels(a.shape(), &layout.a, &bounds, combo));
         let rb = b.region(cx, &sels(b.shape(), &layout.b, &bounds, combo));
-        call(op, vec![ra, rb], attrs.clone())
+        call(kernel, vec![ra, rb], attrs.clone())
     };
     if grid.len() == 1 {
         return Ok(product(cx, &grid[0]));
