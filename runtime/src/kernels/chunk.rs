@@ -146,7 +146,7 @@ fn assemble(args: &[Value], _: &Kwargs) -> Result<Value, KernelError> {
 }
 
 /// Sums a list of equally shaped arrays of one dtype (partial products of a
-/// blocked matmul); bool arrays combine with `or`.
+/// blocked matmul); integers wrap, bool arrays combine with `or`.
 fn sum_list(args: &[Value], _: &Kwargs) -> Result<Value, KernelError> {
     let [Value::List(items)] = args else {
         return Err(KernelError::new("chunk.sum_list takes one list of arrays"));
@@ -165,7 +165,7 @@ fn sum_list(args: &[Value], _: &Kwargs) -> Result<Value, KernelError> {
         return Err(KernelError::new("chunk.sum_list got an empty list"));
     };
     macro_rules! total {
-        ($variant:ident) => {{
+        ($variant:ident, $add:expr) => {{
             let Array::$variant(a0) = first else {
                 unreachable!()
             };
@@ -181,16 +181,17 @@ fn sum_list(args: &[Value], _: &Kwargs) -> Result<Value, KernelError> {
                         "chunk.sum_list got arrays of different shapes",
                     ));
                 }
-                acc += x;
+                acc.zip_mut_with(x, $add);
             }
             Array::$variant(acc.into_shared())
         }};
     }
     Ok(Value::Array(match first {
-        Array::F64(_) => total!(F64),
-        Array::F32(_) => total!(F32),
-        Array::I64(_) => total!(I64),
-        Array::I32(_) => total!(I32),
+        Array::F64(_) => total!(F64, |s, &v| *s += v),
+        Array::F32(_) => total!(F32, |s, &v| *s += v),
+        // Integers wrap, as NumPy's (and the gemm kernel's) do.
+        Array::I64(_) => total!(I64, |s, &v| *s = s.wrapping_add(v)),
+        Array::I32(_) => total!(I32, |s, &v| *s = s.wrapping_add(v)),
         // Partial products of bool matrices: NumPy's bool matmul is "any of
         // a & b", so partials combine with `or`.
         Array::Bool(a0) => {
@@ -416,6 +417,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out.to_json(), serde_json::json!([[11.0, 13.0]]));
+    }
+
+    #[test]
+    fn sum_list_wraps_integers() {
+        let ints = |v: i64| {
+            Value::Array(Array::from(
+                ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[1]), vec![v]).unwrap(),
+            ))
+        };
+        let out = sum_list(&[list(vec![ints(i64::MAX), ints(2)])], &Kwargs::new()).unwrap();
+        assert_eq!(out.to_json(), serde_json::json!([i64::MIN + 1]));
     }
 
     #[test]
