@@ -240,3 +240,55 @@ fn a_batched_broadcast_matmul_agrees() {
         assert!((x - y).abs() <= 1e-12 * y.abs().max(1.0), "{x} vs {y}");
     }
 }
+
+#[test]
+fn empty_axes_agree_with_whole_arrays() {
+    // A contracted axis of length 0 (the product is zeros), an empty free axis
+    // and an empty batch axis broadcast against a length-1 one.
+    let cases = [
+        (
+            json!([3, 0]),
+            json!([[2, 1], [0]]),
+            json!([0, 4]),
+            json!([[0], [2, 2]]),
+            "matmul",
+            Json::Null,
+        ),
+        (
+            json!([0, 3]),
+            json!([[0], [1, 2]]),
+            json!([3, 2]),
+            json!([[2, 1], [1, 1]]),
+            "tensordot",
+            json!(1),
+        ),
+        (
+            json!([0, 2, 3]),
+            json!([[0], [1, 1], [3]]),
+            json!([1, 3, 2]),
+            json!([[1], [1, 2], [2]]),
+            "matmul",
+            Json::Null,
+        ),
+        (
+            json!([2, 0]),
+            json!([[1, 1], [0]]),
+            json!([3]),
+            json!([[3]]),
+            "outer",
+            Json::Null,
+        ),
+    ];
+    for (sa, ca, sb, cb, op, axes) in cases {
+        let mut p = json!({"op": op, "args": ["a", "b"]});
+        if !axes.is_null() {
+            p["axes"] = axes;
+        }
+        let doc = json!({"tessera": 1, "nodes": {
+            "a": {"op": "random.uniform", "shape": sa, "seed": 1, "chunks": ca},
+            "b": {"op": "random.uniform", "shape": sb, "seed": 2, "chunks": cb},
+            "p": p}, "outputs": ["p"]});
+        let (a, b) = (compute(&doc, false).unwrap(), compute(&doc, true).unwrap());
+        assert_eq!((shape(&a), flatten(&a)), (shape(&b), flatten(&b)), "{doc}");
+    }
+}
