@@ -9,8 +9,9 @@
 //! merged block, as Dask does), assembled once. Axes with depth 0 take no neighbours.
 //! `reflect` (half-sample symmetric) and `periodic` ghost cells are views of the
 //! input too (reversed, or from the other end); `nearest` and constants are made
-//! by the `overlap.pad` kernel. For the built-in `correlate` the kernel itself
-//! extends the array's edges and computes only the trimmed interior.
+//! by the `overlap.pad` kernel. For the built-in `correlate` nothing is assembled:
+//! the kernel takes the grid of views itself, reads it in place, extends the
+//! array's edges and computes only the trimmed interior.
 
 use std::sync::Arc;
 
