@@ -90,12 +90,42 @@ fn one_task_per_block_reading_its_neighbours() {
         source_blocks_read(&l, &[0, 0]),
         vec![vec![0, 0], vec![0, 1], vec![1, 0], vec![1, 1]]
     );
-    // No padding kernel for reflect: ghost cells are views (one assembled copy).
+    // No padding kernel for reflect: ghost cells are views, and `correlate` reads
+    // them in place (nothing is assembled).
     for t in l.graph.tasks() {
         let calls = nested_calls(&t.expr);
         assert!(!calls.contains(&"overlap.pad".to_string()), "{calls:?}");
+        if calls.first().map(String::as_str) == Some("correlate") {
+            assert!(!calls.contains(&"chunk.assemble".to_string()), "{calls:?}");
+        }
+    }
+    // The centre block's task gets the 3 x 3 grid of views as nested lists.
+    let key = &l.output_blocks[0].as_ref().unwrap()[&vec![1, 1]];
+    let t = l.graph.task(l.graph.id_of(key).unwrap());
+    let TaskExpr::Call(c) = &t.expr else { panic!() };
+    let TaskExpr::List(rows) = &c.args[0] else {
+        panic!("{:?}", c.args[0])
+    };
+    assert_eq!(rows.len(), 3);
+    assert!(
+        rows.iter()
+            .all(|r| matches!(r, TaskExpr::List(items) if items.len() == 3))
+    );
+}
+
+#[test]
+fn other_block_functions_still_get_one_assembled_block() {
+    let l = lower_doc(
+        ones(json!([9, 9]), json!(3)),
+        json!({"fn": "f", "depth": 1, "boundary": "reflect"}),
+    );
+    for t in l.graph.tasks() {
+        let calls = nested_calls(&t.expr);
         assert!(calls.iter().filter(|c| *c == "chunk.assemble").count() <= 1);
     }
+    let key = &l.output_blocks[0].as_ref().unwrap()[&vec![1, 1]];
+    let t = l.graph.task(l.graph.id_of(key).unwrap());
+    assert!(nested_calls(&t.expr).contains(&"chunk.assemble".to_string()));
 }
 
 #[test]

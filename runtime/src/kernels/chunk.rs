@@ -2,7 +2,10 @@
 //! blocks into one array, summing a list of blocks, taking a part of a tuple, and
 //! checking a task's array value.
 
-use ndarray::{ArrayD, IxDyn, Slice};
+use std::mem::MaybeUninit;
+use std::sync::{Mutex, PoisonError};
+
+use ndarray::{ArcArray, ArrayD, ArrayViewMutD, Axis, IxDyn, Slice};
 use serde_json::Value as Json;
 
 use tessera_ir::DType;
@@ -111,38 +114,125 @@ fn assemble(args: &[Value], _: &Kwargs) -> Result<Value, KernelError> {
                 .collect()
         })
         .collect();
-    macro_rules! fill {
-        ($variant:ident, $t:ty) => {{
-            let mut out = ArrayD::<$t>::default(IxDyn(&shape));
-            for (n, leaf) in leaves.iter().enumerate() {
-                let Array::$variant(block) = leaf else {
-                    unreachable!("dtypes checked")
-                };
-                let mut view = out.view_mut();
-                for a in 0..ndim {
-                    let i = (n / strides[a]) % grid_shape[a];
-                    if block.shape()[a] != sizes[a][i] {
-                        return Err(KernelError::new(format!(
-                            "chunk.assemble: block sizes along axis {a} do not line up"
-                        )));
-                    }
-                    view.slice_axis_inplace(
-                        ndarray::Axis(a),
-                        Slice::from(starts[a][i]..starts[a][i] + sizes[a][i]),
-                    );
-                }
-                view.assign(block);
+    for (n, leaf) in leaves.iter().enumerate() {
+        for a in 0..ndim {
+            let i = (n / strides[a]) % grid_shape[a];
+            if leaf.shape()[a] != sizes[a][i] {
+                return Err(KernelError::new(format!(
+                    "chunk.assemble: block sizes along axis {a} do not line up"
+                )));
             }
-            Array::$variant(out.into_shared())
+        }
+    }
+    if ndim == 0 {
+        return Ok(Value::Array(first.clone()));
+    }
+    let grid = Tiling {
+        shape: &shape,
+        sizes: &sizes,
+        starts: &starts,
+    };
+    macro_rules! fill {
+        ($variant:ident) => {{
+            let blocks: Vec<&ArcArray<_, IxDyn>> = leaves
+                .iter()
+                .map(|leaf| match leaf {
+                    Array::$variant(block) => block,
+                    _ => unreachable!("dtypes checked"),
+                })
+                .collect();
+            Array::$variant(grid.fill(&blocks).into_shared())
         }};
     }
     Ok(Value::Array(match first {
-        Array::F64(_) => fill!(F64, f64),
-        Array::F32(_) => fill!(F32, f32),
-        Array::I64(_) => fill!(I64, i64),
-        Array::I32(_) => fill!(I32, i32),
-        Array::Bool(_) => fill!(Bool, bool),
+        Array::F64(_) => fill!(F64),
+        Array::F32(_) => fill!(F32),
+        Array::I64(_) => fill!(I64),
+        Array::I32(_) => fill!(I32),
+        Array::Bool(_) => fill!(Bool),
     }))
+}
+
+/// Outputs of at least this many bytes are copied by several threads.
+const PARALLEL_BYTES: usize = 16 << 20;
+
+/// A grid of blocks that tiles an array: the array's shape, and per axis the
+/// blocks' sizes and starts.
+struct Tiling<'a> {
+    shape: &'a [usize],
+    sizes: &'a [Vec<usize>],
+    starts: &'a [Vec<usize>],
+}
+
+impl Tiling<'_> {
+    /// The array whose blocks are `blocks` (C order of the grid, sizes checked),
+    /// copied once into an uninitialised buffer (no zero fill); rows of blocks
+    /// (along axis 0) are shared among threads when the array is large.
+    fn fill<T: Clone + Send + Sync>(&self, blocks: &[&ArcArray<T, IxDyn>]) -> ArrayD<T> {
+        let rows = self.sizes[0].len();
+        let per_row = blocks.len() / rows;
+        let total: usize = self.shape.iter().product();
+        let mut buffer: Vec<T> = super::buffer::reserve(total);
+        let mut out = ndarray::ArrayViewMut::from_shape(
+            IxDyn(self.shape),
+            &mut buffer.spare_capacity_mut()[..total],
+        )
+        .expect("the buffer holds the shape");
+        // Disjoint views of the output, one per row of blocks.
+        let mut views = Vec::with_capacity(rows);
+        let mut rest = out.view_mut();
+        for &size in &self.sizes[0] {
+            let (head, tail) = rest.split_at(Axis(0), size);
+            views.push(head);
+            rest = tail;
+        }
+        let copy_row = |(i, mut row): (usize, ArrayViewMutD<'_, MaybeUninit<T>>)| {
+            for (n, block) in blocks[i * per_row..(i + 1) * per_row].iter().enumerate() {
+                let mut view = row.view_mut();
+                let mut rest = n;
+                for a in (1..self.shape.len()).rev() {
+                    let count = self.sizes[a].len();
+                    let j = rest % count;
+                    rest /= count;
+                    let start = self.starts[a][j];
+                    view.slice_axis_inplace(Axis(a), Slice::from(start..start + self.sizes[a][j]));
+                }
+                block.assign_to(view);
+            }
+        };
+        let bytes = self.shape.iter().product::<usize>() * std::mem::size_of::<T>();
+        let threads = if bytes >= PARALLEL_BYTES {
+            std::thread::available_parallelism()
+                .map_or(1, usize::from)
+                .min(rows)
+        } else {
+            1
+        };
+        // Rows of blocks are taken from a shared queue: a thread that cannot be
+        // spawned leaves its share to the others (this one always drains it).
+        let queue = Mutex::new(views.into_iter().enumerate().collect::<Vec<_>>());
+        let drain = || {
+            loop {
+                let next = queue.lock().unwrap_or_else(PoisonError::into_inner).pop();
+                match next {
+                    Some(row) => copy_row(row),
+                    None => break,
+                }
+            }
+        };
+        std::thread::scope(|scope| {
+            for _ in 1..threads {
+                // Err: no thread to spare; the rows stay in the queue.
+                let _ = std::thread::Builder::new().spawn_scoped(scope, drain);
+            }
+            drain();
+        });
+        // SAFETY: the blocks' sizes line up with the grid (checked by the
+        // caller) and the grid's starts and sizes tile every axis, so each of
+        // the first `total` elements was written above.
+        unsafe { buffer.set_len(total) };
+        ArrayD::from_shape_vec(IxDyn(self.shape), buffer).expect("the buffer holds the shape")
+    }
 }
 
 /// Sums a list of equally shaped arrays of one dtype (partial products of a
@@ -407,6 +497,39 @@ mod tests {
         let grid = list(vec![list(vec![block(2, 1, 0.0), block(1, 2, 0.0)])]);
         let err = assemble(&[grid], &Kwargs::new()).unwrap_err();
         assert!(err.0.contains("do not line up"), "{err}");
+    }
+
+    #[test]
+    fn large_grids_are_copied_in_parallel_exactly() {
+        // 2100 x 1100 float64 (over 16 MiB: rows of blocks on several threads),
+        // irregular blocks, some of them strided views.
+        let (rows, cols) = ([700, 1, 899, 500], [3, 1000, 97]);
+        let whole = Array2::from_shape_fn((2100, 1100), |(i, j)| (i * 1100 + j) as f64);
+        let mut grid = Vec::new();
+        let mut r0 = 0;
+        for (i, &r) in rows.iter().enumerate() {
+            let mut row = Vec::new();
+            let mut c0 = 0;
+            for &c in &cols {
+                let view = whole.slice(ndarray::s![r0..r0 + r, c0..c0 + c]);
+                let block = if i % 2 == 0 {
+                    view.to_owned().into_dyn().into_shared()
+                } else {
+                    // The same values as a column-major (strided) array.
+                    let mut t = ndarray::Array2::zeros(ndarray::ShapeBuilder::f(view.raw_dim()));
+                    t.assign(&view);
+                    t.into_dyn().into_shared()
+                };
+                row.push(Value::Array(Array::F64(block)));
+                c0 += c;
+            }
+            grid.push(list(row));
+            r0 += r;
+        }
+        let Value::Array(Array::F64(out)) = assemble(&[list(grid)], &Kwargs::new()).unwrap() else {
+            panic!("expected f64 array")
+        };
+        assert_eq!(out, whole.into_dyn().into_shared());
     }
 
     #[test]

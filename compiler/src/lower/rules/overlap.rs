@@ -9,8 +9,9 @@
 //! merged block, as Dask does), assembled once. Axes with depth 0 take no neighbours.
 //! `reflect` (half-sample symmetric) and `periodic` ghost cells are views of the
 //! input too (reversed, or from the other end); `nearest` and constants are made
-//! by the `overlap.pad` kernel. For the built-in `correlate` the kernel itself
-//! extends the array's edges and computes only the trimmed interior.
+//! by the `overlap.pad` kernel. For the built-in `correlate` nothing is assembled:
+//! the kernel takes the grid of views itself, reads it in place, extends the
+//! array's edges and computes only the trimmed interior.
 
 use std::sync::Arc;
 
@@ -339,6 +340,31 @@ impl Source {
 /// The input positions `runs` (per axis) as one array: views of every source
 /// block they touch, assembled when there are several.
 fn gather(cx: &mut Lowerer<'_>, source: &Source, runs: &[Vec<AxisSel>]) -> TaskExpr {
+    match pieces(cx, source, runs) {
+        Pieces::One(e) => e,
+        Pieces::Grid(grid) => call(ASSEMBLE, vec![grid], Arc::default()),
+    }
+}
+
+/// What [`pieces`] found: one expression, or a nested list of several.
+enum Pieces {
+    One(TaskExpr),
+    Grid(TaskExpr),
+}
+
+impl Pieces {
+    /// The pieces as the `correlate` kernel reads them: an array, or the grid.
+    fn into_expr(self) -> TaskExpr {
+        match self {
+            Pieces::One(e) | Pieces::Grid(e) => e,
+        }
+    }
+}
+
+/// The input positions `runs` (per axis) as views of every source block they
+/// touch: one, or a grid of them as nested lists (one level per axis, the layout
+/// `chunk.assemble` joins).
+fn pieces(cx: &mut Lowerer<'_>, source: &Source, runs: &[Vec<AxisSel>]) -> Pieces {
     let per_axis: Vec<Vec<(usize, AxisSel)>> = runs
         .iter()
         .enumerate()
@@ -353,7 +379,7 @@ fn gather(cx: &mut Lowerer<'_>, source: &Source, runs: &[Vec<AxisSel>]) -> TaskE
             .iter()
             .map(|r| r.first().copied().unwrap_or(AxisSel::span(0, 0)))
             .collect();
-        return cx.region(source.x, &sels);
+        return Pieces::One(cx.region(source.x, &sels));
     }
     let grid: Vec<usize> = per_axis.iter().map(Vec::len).collect();
     let total: usize = grid.iter().product();
@@ -386,9 +412,9 @@ fn gather(cx: &mut Lowerer<'_>, source: &Source, runs: &[Vec<AxisSel>]) -> TaskE
         }
     }
     if leaves.len() == 1 {
-        return leaves.pop().expect("one leaf");
+        return Pieces::One(leaves.pop().expect("one leaf"));
     }
-    call(ASSEMBLE, vec![nest(leaves, &grid)], Arc::default())
+    Pieces::Grid(nest(leaves, &grid))
 }
 
 /// Block `index` of a `map_overlap` node.
@@ -437,7 +463,6 @@ pub(super) fn block(
         .collect::<Result<_, _>>()?;
     let runs: Vec<Vec<AxisSel>> = plans.iter().map(|p| p.runs.clone()).collect();
     let source = Source::new(cx, x, node, &depth);
-    let data = gather(cx, &source, &runs);
     let modes: Vec<&str> = boundary.iter().map(|b| b.scipy_mode()).collect();
     let cvals: Vec<f64> = boundary.iter().map(|b| b.cval()).collect();
     let padded = |data: TaskExpr| {
@@ -452,17 +477,26 @@ pub(super) fn block(
         )
     };
     if func == CORRELATE {
-        // The kernel extends the array's edges itself (in float64, as scipy) and
-        // computes only what trimming keeps.
-        let (input, trims): (TaskExpr, Vec<[usize; 2]>) = if trim {
-            let trims = plans
-                .iter()
-                .map(|p| [p.ghost.0 - p.pad.0, p.ghost.1 - p.pad.1])
-                .collect();
-            (data, trims)
+        // The kernel reads the block and its neighbours' views in place (no
+        // extended block is assembled), extends the array's edges itself (in
+        // float64, as scipy) and computes only what trimming keeps. Untrimmed,
+        // the edges are extended first, as for any block function.
+        let unpadded = plans.iter().all(|p| p.pad == (0, 0));
+        let input = if trim || unpadded {
+            pieces(cx, &source, &runs).into_expr()
         } else {
-            (padded(data), vec![[0, 0]; ndim])
+            padded(gather(cx, &source, &runs))
         };
+        let trims: Vec<[usize; 2]> = plans
+            .iter()
+            .map(|p| {
+                if trim {
+                    [p.ghost.0 - p.pad.0, p.ghost.1 - p.pad.1]
+                } else {
+                    [0, 0]
+                }
+            })
+            .collect();
         fn_attrs.insert("mode".into(), json!(modes));
         fn_attrs.insert("cval".into(), json!(cvals));
         fn_attrs.insert("trim".into(), json!(trims));
@@ -474,6 +508,7 @@ pub(super) fn block(
             _ => out,
         });
     }
+    let data = gather(cx, &source, &runs);
     let out = call(&func, vec![padded(data)], Arc::new(fn_attrs));
     if !trim || plans.iter().all(|p| p.ghost == (0, 0)) {
         return Ok(out);

@@ -3,6 +3,7 @@
 
 mod boundary;
 mod correlate;
+mod lines;
 
 use super::KernelFn;
 
