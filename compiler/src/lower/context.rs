@@ -32,8 +32,11 @@ pub struct Lowerer<'g> {
     /// Blocks (or, with `None`, whole values) reserved but not lowered yet.
     queue: Vec<(NodeIdx, Option<Vec<usize>>, TaskId)>,
     /// Keyword arguments shared by the blocks of a node, per block shape.
-    shared_kwargs: HashMap<(NodeIdx, Vec<usize>), Arc<Map<String, Json>>>,
+    shared_kwargs: HashMap<(NodeIdx, Vec<usize>), Kwargs>,
 }
+
+/// Keyword arguments of a call.
+type Kwargs = Arc<Map<String, Json>>;
 
 impl<'g> Lowerer<'g> {
     /// Prepares to lower nodes of `graph`: computes every node's effective chunks
