@@ -36,12 +36,22 @@ impl TaskKey {
 
     /// A Dask-style tuple key `(name, i, j, ...)`, stored as compact JSON text.
     pub fn block(name: &str, index: &[usize]) -> TaskKey {
-        let mut text = String::with_capacity(name.len() + 4 + 4 * index.len());
+        use std::fmt::Write as _;
+        let mut text = String::with_capacity(name.len() + 4 + 6 * index.len());
         text.push('[');
-        text.push_str(&serde_json::Value::String(name.to_owned()).to_string());
+        // Names are mostly `<op>-<token>`: nothing to escape, so no JSON encoder.
+        if name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+        {
+            text.push('"');
+            text.push_str(name);
+            text.push('"');
+        } else {
+            text.push_str(&serde_json::Value::String(name.to_owned()).to_string());
+        }
         for i in index {
-            text.push(',');
-            text.push_str(&i.to_string());
+            write!(text, ",{i}").expect("writing to a String cannot fail");
         }
         text.push(']');
         TaskKey(text.into())
@@ -243,6 +253,12 @@ mod tests {
             r#"["exp-ab12",0,3]"#
         );
         assert_eq!(TaskKey::block("x", &[]).as_str(), r#"["x"]"#);
+        // Names that need escaping go through the JSON encoder.
+        for name in ["a\"b", "back\\slash", "new\nline", "sp ace", "é"] {
+            let key = TaskKey::block(name, &[12, 0]);
+            let parsed: serde_json::Value = serde_json::from_str(key.as_str()).unwrap();
+            assert_eq!(parsed, serde_json::json!([name, 12, 0]));
+        }
     }
 
     #[test]

@@ -31,7 +31,12 @@ pub struct Lowerer<'g> {
     tasks: TaskGraph,
     /// Blocks (or, with `None`, whole values) reserved but not lowered yet.
     queue: Vec<(NodeIdx, Option<Vec<usize>>, TaskId)>,
+    /// Keyword arguments shared by the blocks of a node, per block shape.
+    shared_kwargs: HashMap<(NodeIdx, Vec<usize>), Kwargs>,
 }
+
+/// Keyword arguments of a call.
+type Kwargs = Arc<Map<String, Json>>;
 
 impl<'g> Lowerer<'g> {
     /// Prepares to lower nodes of `graph`: computes every node's effective chunks
@@ -82,6 +87,7 @@ impl<'g> Lowerer<'g> {
             names,
             tasks: TaskGraph::new(),
             queue: Vec::new(),
+            shared_kwargs: HashMap::new(),
         }
     }
 
@@ -152,6 +158,30 @@ impl<'g> Lowerer<'g> {
         let id = self.tasks.reserve(key).expect("key checked absent");
         self.queue.push((node, None, id));
         id
+    }
+
+    /// Keyword arguments that depend only on `node` and the shape of its block:
+    /// made once per shape and shared by every such block (one allocation, and
+    /// one entry in the runtime's plan, instead of one per task). `make` is called
+    /// on the first block of each shape; `still_valid` is asked of the stored
+    /// value on later ones, and a fresh value is made (not stored) if it says no.
+    pub fn shared_kwargs(
+        &mut self,
+        node: NodeIdx,
+        block_shape: &[usize],
+        still_valid: impl FnOnce(&Map<String, Json>) -> bool,
+        make: impl FnOnce() -> Map<String, Json>,
+    ) -> Arc<Map<String, Json>> {
+        let key = (node, block_shape.to_vec());
+        match self.shared_kwargs.get(&key) {
+            Some(kw) if still_valid(kw) => kw.clone(),
+            Some(_) => Arc::new(make()),
+            None => {
+                let kw = Arc::new(make());
+                self.shared_kwargs.insert(key, kw.clone());
+                kw
+            }
+        }
     }
 
     /// The id of the task already made under `key`, if any.
@@ -379,9 +409,31 @@ impl<'g> Lowerer<'g> {
 /// A call expression.
 pub(crate) fn call(func: &str, args: Vec<TaskExpr>, kwargs: Arc<Map<String, Json>>) -> TaskExpr {
     TaskExpr::Call(Call {
-        func: func.into(),
+        func: function_name(func),
         args,
         kwargs,
+    })
+}
+
+/// The function name as a shared string: a lowering calls a few functions many
+/// times, and one allocation per name (not per task) also lets the runtime's plan
+/// recognise a repeated function by pointer.
+fn function_name(func: &str) -> Arc<str> {
+    /// Names interned per thread; past this many, names are no longer interned.
+    const MAX_NAMES: usize = 256;
+    thread_local! {
+        static NAMES: std::cell::RefCell<Vec<Arc<str>>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        if let Some(name) = names.iter().find(|n| &***n == func) {
+            return name.clone();
+        }
+        let name: Arc<str> = func.into();
+        if names.len() < MAX_NAMES {
+            names.push(name.clone());
+        }
+        name
     })
 }
 

@@ -5,8 +5,6 @@
 //! of the elementwise result is ever a task), combined and finalized by the
 //! reduction's own kernels.
 
-use std::sync::Arc;
-
 use serde_json::{Map, Value as Json, json};
 use tessera_ir::catalogue::fused::body_meta;
 use tessera_ir::{Chunks, Meta, NodeIdx, TaskExpr, ValidArg};
@@ -39,9 +37,17 @@ pub(super) fn block(
     let Some(reduce) = reduce else {
         let bounds = cx.block_bounds(node, index);
         let args = region_args(cx, node, &bounds);
-        let mut kwargs = Map::new();
-        kwargs.insert("program".into(), localize(program, &bounds));
-        return Ok(call(FUSED, args, Arc::new(kwargs)));
+        let kwargs = cx.shared_kwargs(
+            node,
+            &block_shape(&bounds),
+            |_| true,
+            || {
+                let mut kwargs = Map::new();
+                kwargs.insert("program".into(), localize(program, &bounds));
+                kwargs
+            },
+        );
+        return Ok(call(FUSED, args, kwargs));
     };
     let op = reduce
         .get("op")
@@ -75,10 +81,19 @@ pub(super) fn block(
             let args = region_args(cx, node, bounds);
             let mut red = kwargs.clone();
             red.insert("op".into(), json!(op));
-            let mut kw = Map::new();
-            kw.insert("program".into(), localize(program, bounds));
-            kw.insert("reduce".into(), Json::Object(red));
-            call(FUSED_PARTIAL, args, Arc::new(kw))
+            let red = Json::Object(red);
+            let kw = cx.shared_kwargs(
+                node,
+                &block_shape(bounds),
+                |kw| kw.get("reduce") == Some(&red),
+                || {
+                    let mut kw = Map::new();
+                    kw.insert("program".into(), localize(program, bounds));
+                    kw.insert("reduce".into(), red.clone());
+                    kw
+                },
+            );
+            call(FUSED_PARTIAL, args, kw)
         },
     )
 }
@@ -96,6 +111,11 @@ fn region_args(cx: &mut Lowerer<'_>, node: NodeIdx, bounds: &[(usize, usize)]) -
             other => cx.arg_whole(other),
         })
         .collect()
+}
+
+/// The lengths of a block's axes.
+fn block_shape(bounds: &[(usize, usize)]) -> Vec<usize> {
+    bounds.iter().map(|&(lo, hi)| hi - lo).collect()
 }
 
 /// The program with every constant operand given the shape of its part of the

@@ -121,9 +121,10 @@ pub(super) fn tree(
     }
     let mut level: Vec<TaskExpr> = Vec::with_capacity(total);
     let mut pos = vec![0usize; ndim];
+    let partial_name = format!("{name}-partial");
     for _ in 0..total {
         let block_index: Vec<usize> = (0..ndim).map(|a| fixed[a].unwrap_or(pos[a])).collect();
-        let key = TaskKey::block(&format!("{name}-partial"), &block_index);
+        let key = TaskKey::block(&partial_name, &block_index);
         let bounds: Vec<(usize, usize)> = block_index
             .iter()
             .enumerate()
@@ -142,6 +143,7 @@ pub(super) fn tree(
     // Combine level by level until one partial is left.
     let split_every = cx.options().split_every.max(2);
     let combine_kwargs = Arc::new(base.clone());
+    let (combine_name, combine_fn) = (format!("{name}-combine"), format!("{op}-combine"));
     let mut depth = 0usize;
     while level.len() > 1 {
         depth += 1;
@@ -152,14 +154,10 @@ pub(super) fn tree(
             let group: Vec<TaskExpr> = groups.by_ref().take(split_every).collect();
             let mut key_index = index.to_vec();
             key_index.extend([depth, g]);
-            let key = TaskKey::block(&format!("{name}-combine"), &key_index);
+            let key = TaskKey::block(&combine_name, &key_index);
             let kwargs = combine_kwargs.clone();
             let id = cx.helper(key, |_| {
-                call(
-                    &format!("{op}-combine"),
-                    vec![TaskExpr::List(group)],
-                    kwargs,
-                )
+                call(&combine_fn, vec![TaskExpr::List(group)], kwargs)
             });
             next.push(TaskExpr::Ref(id));
             g += 1;

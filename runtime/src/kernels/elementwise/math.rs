@@ -27,6 +27,10 @@
 
 /// Lanes per chunk: enough independent work for AVX2 (4 × f64) twice over.
 const LANES: usize = 8;
+/// Lanes per chunk of `exp`, whose polynomial is one long chain of dependent
+/// multiply-adds: four AVX2 chains in flight hide its latency (about 1.5x the
+/// speed of [`LANES`]); the larger `sin`/`cos` kernels run out of registers.
+const EXP_LANES: usize = 16;
 
 /// `1.5 · 2^52`: adding it rounds a float of magnitude below `2^51` to an integer
 /// held in the low bits of the sum.
@@ -230,7 +234,7 @@ fn map_lanes<S: Copy, D>(src: &[S], dst: &mut [D], f: impl Fn(S) -> D) {
 /// Like [`map_lanes`] for a lane function that can ask for a fallback, which is
 /// then computed by `slow` for that lane only.
 #[inline(always)]
-fn map_lanes_fallback<S: Copy, D>(
+fn map_lanes_fallback<const L: usize, S: Copy, D>(
     src: &[S],
     dst: &mut [D],
     f: impl Fn(S) -> (D, bool),
@@ -241,18 +245,20 @@ fn map_lanes_fallback<S: Copy, D>(
         dst.len(),
         "source and destination lengths differ"
     );
-    let (sc, sr) = src.as_chunks::<LANES>();
-    let (dc, dr) = dst.as_chunks_mut::<LANES>();
+    let (sc, sr) = src.as_chunks::<L>();
+    let (dc, dr) = dst.as_chunks_mut::<L>();
     for (s, d) in sc.iter().zip(dc.iter_mut()) {
-        let mut flags = [false; LANES];
-        for i in 0..LANES {
+        // One bit per lane, so that the common "no lane needs it" case is a
+        // single test of a mask (a `movmsk`), not one branch per lane.
+        let mut mask = 0u32;
+        for i in 0..L {
             let (v, bad) = f(s[i]);
             d[i] = v;
-            flags[i] = bad;
+            mask |= u32::from(bad) << i;
         }
-        if flags.iter().any(|&b| b) {
-            for i in 0..LANES {
-                if flags[i] {
+        if mask != 0 {
+            for i in 0..L {
+                if mask >> i & 1 == 1 {
                     d[i] = slow(s[i]);
                 }
             }
@@ -292,14 +298,14 @@ macro_rules! multiversion {
 multiversion! {
     /// Writes `dst[i] = exp(src[i])`.
     exp_f64_slice(src: &[f64], dst: &mut [f64]) {
-        map_lanes_fallback(src, dst, exp_lane, f64::exp)
+        map_lanes_fallback::<EXP_LANES, _, _>(src, dst, exp_lane, f64::exp)
     }
 }
 
 multiversion! {
     /// Writes `dst[i] = exp(src[i])` (computed in `f64`, rounded once).
     exp_f32_slice(src: &[f32], dst: &mut [f32]) {
-        map_lanes_fallback(
+        map_lanes_fallback::<EXP_LANES, _, _>(
             src,
             dst,
             |x| {
@@ -328,14 +334,14 @@ multiversion! {
 multiversion! {
     /// Writes `dst[i] = sin(src[i])`.
     sin_f64_slice(src: &[f64], dst: &mut [f64]) {
-        map_lanes_fallback(src, dst, sincos_lane::<false>, f64::sin)
+        map_lanes_fallback::<LANES, _, _>(src, dst, sincos_lane::<false>, f64::sin)
     }
 }
 
 multiversion! {
     /// Writes `dst[i] = sin(src[i])` (computed in `f64`, rounded once).
     sin_f32_slice(src: &[f32], dst: &mut [f32]) {
-        map_lanes_fallback(
+        map_lanes_fallback::<LANES, _, _>(
             src,
             dst,
             |x| {
@@ -350,14 +356,14 @@ multiversion! {
 multiversion! {
     /// Writes `dst[i] = cos(src[i])`.
     cos_f64_slice(src: &[f64], dst: &mut [f64]) {
-        map_lanes_fallback(src, dst, sincos_lane::<true>, f64::cos)
+        map_lanes_fallback::<LANES, _, _>(src, dst, sincos_lane::<true>, f64::cos)
     }
 }
 
 multiversion! {
     /// Writes `dst[i] = cos(src[i])` (computed in `f64`, rounded once).
     cos_f32_slice(src: &[f32], dst: &mut [f32]) {
-        map_lanes_fallback(
+        map_lanes_fallback::<LANES, _, _>(
             src,
             dst,
             |x| {
