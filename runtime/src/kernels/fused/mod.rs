@@ -16,13 +16,19 @@
 //!   reduction of the block (`reduce.axis`: the reduced axes, normalized), which
 //!   the existing `<op>-combine` / `<op>-finalize` kernels take. When every axis is
 //!   reduced, each tile gives a partial and the tiles' partials are combined (the
-//!   pairwise sum over tiles of pairwise sums within them); otherwise the block's
-//!   elementwise result is made (in tiles) and reduced by `<op>-partial`.
+//!   pairwise sum over tiles of pairwise sums within them); otherwise the block is
+//!   cut along its kept axes into slabs of about a tile (the reduced axes whole),
+//!   each slab evaluated and reduced by `<op>-partial` (a slab bigger than a tile,
+//!   when the reduced axes alone exceed one, reduces tile by tile as above), and
+//!   the slabs' partials are assembled: no intermediate has the block's size.
 
 mod gather;
 mod program;
 
-use ndarray::{ArcArray, IxDyn};
+use std::borrow::Cow;
+use std::rc::Rc;
+
+use ndarray::{ArcArray, IxDyn, Slice};
 use serde_json::{Map, Value as Json, json};
 
 use crate::kernels::KernelError;
@@ -134,8 +140,8 @@ fn normalized_axes(axis: Option<&Json>, ndim: usize) -> Result<Vec<usize>, Kerne
 
 /// One task: the compiled program, its inputs and the output shape.
 struct Task<'a> {
-    program: Program,
-    args: &'a [Value],
+    program: Rc<Program>,
+    args: Cow<'a, [Value]>,
     sources: Vec<Option<Source>>,
     consts: Vec<Array>,
     shape: Vec<usize>,
@@ -175,8 +181,8 @@ impl<'a> Task<'a> {
             .map(|c| constant(&c.fill, c.dtype, len))
             .collect::<Result<_, _>>()?;
         Ok(Task {
-            program,
-            args,
+            program: Rc::new(program),
+            args: Cow::Borrowed(args),
             sources,
             consts,
             shape,
@@ -263,16 +269,62 @@ impl<'a> Task<'a> {
         out.ok_or_else(|| err("no tile"))?.finish(&self.shape)
     }
 
+    /// The task restricted to the region `lo..hi` of its output: every array
+    /// input cut to the part it broadcasts onto (its length-1 axes kept whole).
+    fn region(&self, lo: &[usize], hi: &[usize]) -> Result<Task<'static>, KernelError> {
+        let shape: Vec<usize> = lo.iter().zip(hi).map(|(l, h)| h - l).collect();
+        let ndim = self.shape.len();
+        let args: Vec<Value> = self
+            .args
+            .iter()
+            .map(|v| match v {
+                Value::Array(a) => {
+                    let lead = ndim - a.ndim();
+                    Value::Array(crate::map_array!(a.clone(), x => {
+                        let mut x = x;
+                        for axis in 0..x.ndim() {
+                            let out = lead + axis;
+                            if x.shape()[axis] == self.shape[out] {
+                                x.slice_axis_inplace(ndarray::Axis(axis), Slice::from(lo[out]..hi[out]));
+                            }
+                        }
+                        x
+                    }))
+                }
+                other => other.clone(),
+            })
+            .collect();
+        let mut sources = vec![None; args.len()];
+        for &i in &self.program.used_inputs {
+            if let Value::Array(a) = &args[i] {
+                sources[i] = Some(Source::new(a, &shape)?);
+            }
+        }
+        Ok(Task {
+            program: self.program.clone(),
+            args: Cow::Owned(args),
+            sources,
+            consts: self.consts.clone(),
+            shape,
+        })
+    }
+
     /// The `<op>-partial` of the reduction of the block over `kwargs.axis`.
     fn partial(&self, op: &str, kwargs: &Kwargs) -> Result<Value, KernelError> {
         let ndim = self.shape.len();
         let axes = normalized_axes(kwargs.get("axis"), ndim)?;
         let partial_fn = kernel(&format!("{op}-partial"))?;
+        let n: usize = self.shape.iter().product();
+        let kept_are_ones = (0..ndim).all(|a| axes.contains(&a) || self.shape[a] == 1);
+        if !kept_are_ones && n > 0 {
+            return self.partial_by_slabs(op, kwargs, &axes);
+        }
         if axes.len() < ndim {
-            let body = self.evaluate()?;
-            let mut k = kwargs.clone();
-            k.insert("axis".into(), json!(axes));
-            return partial_fn(&[Value::Array(body)], &k);
+            // Kept axes of length 1 (or an empty block): reducing them too changes
+            // nothing but the axes named, which `reshape_partial` restores.
+            let mut all = kwargs.clone();
+            all.insert("axis".into(), json!((0..ndim).collect::<Vec<_>>()));
+            return self.partial(op, &all);
         }
         let mut k = kwargs.clone();
         k.insert("axis".into(), json!([0]));
@@ -288,6 +340,124 @@ impl<'a> Task<'a> {
         };
         reshape_partial(combined, ndim)
     }
+}
+
+impl Task<'_> {
+    /// The partial over `axes` (some kept axis longer than 1), slab by slab: the
+    /// block cut along its kept axes into slabs of about [`TILE`] elements (the
+    /// reduced axes whole), each slab's partial computed, then the partials
+    /// assembled in the block's layout (reduced axes of length 1).
+    fn partial_by_slabs(
+        &self,
+        op: &str,
+        kwargs: &Kwargs,
+        axes: &[usize],
+    ) -> Result<Value, KernelError> {
+        let slab = slab_shape(&self.shape, axes);
+        let ndim = self.shape.len();
+        let counts: Vec<usize> = (0..ndim).map(|a| self.shape[a].div_ceil(slab[a])).collect();
+        let total: usize = counts.iter().product();
+        let mut k = kwargs.clone();
+        k.insert("axis".into(), json!(axes));
+        let partial_fn = kernel(&format!("{op}-partial"))?;
+        let mut parts = Vec::with_capacity(total);
+        let mut pos = vec![0usize; ndim];
+        for _ in 0..total {
+            let lo: Vec<usize> = (0..ndim).map(|a| pos[a] * slab[a]).collect();
+            let hi: Vec<usize> = (0..ndim)
+                .map(|a| (lo[a] + slab[a]).min(self.shape[a]))
+                .collect();
+            let sub = self.region(&lo, &hi)?;
+            // A slab is within a tile (one tile's evaluation), or keeps one
+            // position of every kept axis and reduces tile by tile.
+            let part = if (0..ndim).all(|a| axes.contains(&a) || sub.shape[a] == 1) {
+                sub.partial(op, &k)?
+            } else {
+                partial_fn(&[Value::Array(sub.evaluate()?)], &k)?
+            };
+            parts.push(part);
+            for a in (0..ndim).rev() {
+                pos[a] += 1;
+                if pos[a] < counts[a] {
+                    break;
+                }
+                pos[a] = 0;
+            }
+        }
+        assemble_partials(parts, &counts)
+    }
+}
+
+/// The shape of the slabs a block is cut into for a reduction over `axes`: the
+/// reduced axes whole; kept axes, innermost first, as long as the slab stays
+/// within [`TILE`] elements (or one position, when the reduced axes alone exceed
+/// it), the axes outside the first one cut to length 1.
+fn slab_shape(shape: &[usize], axes: &[usize]) -> Vec<usize> {
+    let reduced: usize = axes.iter().map(|&a| shape[a]).product();
+    let budget = TILE.max(reduced);
+    let mut slab: Vec<usize> = (0..shape.len())
+        .map(|a| if axes.contains(&a) { shape[a] } else { 1 })
+        .collect();
+    let mut size = reduced.max(1);
+    for a in (0..shape.len()).rev() {
+        if axes.contains(&a) {
+            continue;
+        }
+        let take = (budget / size).clamp(1, shape[a].max(1));
+        slab[a] = take;
+        size *= take;
+        if take < shape[a] {
+            break;
+        }
+    }
+    slab
+}
+
+/// Partials of a grid of slabs (row-major, `counts` per axis) as one partial: an
+/// array, or a tuple of arrays, each assembled by `chunk.assemble`.
+fn assemble_partials(parts: Vec<Value>, counts: &[usize]) -> Result<Value, KernelError> {
+    let assemble = kernel("chunk.assemble")?;
+    let grid = |items: Vec<Value>| -> Result<Value, KernelError> {
+        let nested = nest(items, counts);
+        assemble(&[nested], &Kwargs::new())
+    };
+    match parts.first() {
+        Some(Value::Tuple(first)) => {
+            let width = first.len();
+            let mut columns: Vec<Vec<Value>> = vec![Vec::with_capacity(parts.len()); width];
+            for p in parts {
+                let Value::Tuple(items) = p else {
+                    return Err(err("internal: partials of different kinds"));
+                };
+                for (c, v) in columns.iter_mut().zip(items.iter()) {
+                    c.push(v.clone());
+                }
+            }
+            let assembled = columns
+                .into_iter()
+                .map(grid)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Value::Tuple(assembled.into()))
+        }
+        _ => grid(parts),
+    }
+}
+
+/// A row-major list as nested lists of `counts` per level.
+fn nest(mut items: Vec<Value>, counts: &[usize]) -> Value {
+    for &c in counts.iter().skip(1).rev() {
+        let mut level = Vec::with_capacity(items.len() / c.max(1));
+        let mut it = items.into_iter();
+        loop {
+            let group: Vec<Value> = it.by_ref().take(c).collect();
+            if group.is_empty() {
+                break;
+            }
+            level.push(Value::List(group.into()));
+        }
+        items = level;
+    }
+    Value::List(items.into())
 }
 
 /// A 1-D array of `len` elements equal to `fill` cast to `dtype`.

@@ -13,14 +13,16 @@ use tessera_ir::catalogue::fused::{Operand, parse_program};
 use crate::kernels::{KernelError, KernelFn};
 use crate::value::Value;
 
-/// Every elementwise and reduction kernel by name.
+/// Every elementwise and reduction kernel by name, and the block kernels
+/// (`chunk.assemble` joins the partials of a block's slabs).
 static KERNELS: LazyLock<HashMap<&'static str, KernelFn>> = LazyLock::new(|| {
     let mut all = crate::kernels::elementwise::kernels();
     all.extend(crate::kernels::reduce::kernels());
+    all.extend(crate::kernels::chunk::kernels());
     all.into_iter().map(|(name, _, f)| (name, f)).collect()
 });
 
-/// The kernel called `name` (elementwise ops and reduction helpers).
+/// The kernel called `name` (elementwise ops, reduction helpers, block kernels).
 pub(super) fn kernel(name: &str) -> Result<KernelFn, KernelError> {
     KERNELS
         .get(name)

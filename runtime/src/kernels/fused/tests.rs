@@ -277,3 +277,58 @@ fn blocks_of_a_wider_array_with_long_rows() {
     .unwrap();
     assert!(close(scalar_f64(&got)[0], scalar_f64(&want)[0], 1e-12));
 }
+
+#[test]
+fn slabs_keep_reduced_axes_whole_and_stay_near_a_tile() {
+    assert_eq!(slab_shape(&[1000, 1000], &[0]), vec![1000, 4]);
+    assert_eq!(slab_shape(&[1000, 1000], &[1]), vec![4, 1000]);
+    assert_eq!(slab_shape(&[10, 20, 30], &[1]), vec![6, 20, 30]);
+    // Reduced axes beyond a tile: one kept position per slab.
+    assert_eq!(slab_shape(&[3, 5000], &[1]), vec![1, 5000]);
+    assert_eq!(slab_shape(&[5000, 3], &[0]), vec![5000, 1]);
+    // An inner kept axis longer than a tile: outer kept axes cut to 1.
+    assert_eq!(slab_shape(&[7, 9000, 2], &[2]), vec![1, 2048, 2]);
+}
+
+#[test]
+fn reductions_over_some_axes_go_slab_by_slab_like_the_unfused_result() {
+    // Shapes whose slabs are smaller and larger than a tile, 3-d with a broadcast
+    // input and a scalar, reductions with array and tuple partials.
+    let cases: [(&[usize], &[usize], Json); 6] = [
+        (&[37, 1000], &[1000], json!([0])),
+        (&[37, 1000], &[37, 1], json!([1])),
+        (&[3, 5000], &[5000], json!([1])),
+        (&[5000, 3], &[1], json!([0])),
+        (&[6, 20, 45], &[20, 1], json!([1])),
+        (&[6, 20, 45], &[1, 20, 45], json!([0, 2])),
+    ];
+    let program = json!([
+        {"op": "add", "args": ["$0", "$1"]},
+        {"op": "multiply", "args": ["%0", 0.5]},
+        {"op": "exp", "args": ["%1"]}
+    ]);
+    for (shape, other, axis) in cases {
+        let x = Value::Array(f64_array(shape, 3));
+        let y = Value::Array(f64_array(other, 5));
+        let inputs = [x, y];
+        let body = reference(&program, &inputs);
+        for op in ["sum", "mean", "var", "max", "all"] {
+            let red = kw(json!({"axis": axis}));
+            let want = kernel(op).unwrap()(std::slice::from_ref(&body), &red).unwrap();
+            let got = fused(
+                &inputs,
+                &kw(json!({"program": program, "reduce": {"op": op, "axis": axis}})),
+            )
+            .unwrap();
+            let shape_of = |v: &Value| match v {
+                Value::Array(a) => a.shape().to_vec(),
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(shape_of(&got), shape_of(&want), "{op} {shape:?} {axis}");
+            let (g, w) = (scalar_f64(&got), scalar_f64(&want));
+            for (a, b) in g.iter().zip(&w) {
+                assert!(close(*a, *b, 1e-12), "{op} {shape:?} {axis}: {a} vs {b}");
+            }
+        }
+    }
+}
