@@ -63,6 +63,14 @@ fn block_name(l: &Lowered, output: usize) -> String {
     v[0].as_str().unwrap().to_string()
 }
 
+/// The keyword attributes of a task's outermost call.
+fn kwargs_of(graph: &TaskGraph, key: &str) -> Value {
+    match &graph.task(id_of(graph, key)).expr {
+        TaskExpr::Call(c) => Value::Object((*c.kwargs).clone()),
+        other => panic!("{key} is not a call: {other:?}"),
+    }
+}
+
 fn spd(n: usize, chunks: Value) -> Value {
     json!({"op": "eye", "N": n, "chunks": chunks})
 }
@@ -114,6 +122,28 @@ fn cholesky_is_a_tile_dag_of_potrf_trsm_syrk_gemm() {
         gemm_reads.contains(&format!("[\"{name}\",1,0]")),
         "{gemm_reads:?}"
     );
+    // syrk updates the lower triangle only; the critical path (every potrf, the
+    // trsm right below a diagonal tile, the last syrk of a diagonal tile) is
+    // `parallel`, the other tasks are not.
+    let kw = |key: String| kwargs_of(g, &key);
+    assert_eq!(
+        kw(format!("[\"{name}-syrk\",2,0]")),
+        json!({"lower": true, "parallel": false})
+    );
+    assert_eq!(
+        kw(format!("[\"{name}-syrk\",2,1]")),
+        json!({"lower": true, "parallel": true})
+    );
+    for k in 0..3 {
+        assert_eq!(
+            kw(format!("[\"{name}\",{k},{k}]")),
+            json!({"parallel": true})
+        );
+    }
+    assert_eq!(kw(format!("[\"{name}\",1,0]"))["parallel"], json!(true));
+    assert_eq!(kw(format!("[\"{name}\",2,0]"))["parallel"], json!(false));
+    assert_eq!(kw(format!("[\"{name}\",2,1]"))["parallel"], json!(true));
+    assert_eq!(kw(format!("[\"{name}-gemm\",2,1,0]")), json!({}));
 }
 
 #[test]
