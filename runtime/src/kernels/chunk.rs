@@ -7,6 +7,7 @@ use serde_json::Value as Json;
 
 use tessera_ir::DType;
 
+use super::buffer;
 use super::error::{KernelError, KernelFn};
 use crate::value::{Array, Value};
 
@@ -113,7 +114,9 @@ fn assemble(args: &[Value], _: &Kwargs) -> Result<Value, KernelError> {
         .collect();
     macro_rules! fill {
         ($variant:ident, $t:ty) => {{
-            let mut out = ArrayD::<$t>::default(IxDyn(&shape));
+            let len = shape.iter().product();
+            let mut out = ArrayD::<$t>::from_shape_vec(IxDyn(&shape), buffer::zeroed(len))
+                .expect("the shape's length");
             for (n, leaf) in leaves.iter().enumerate() {
                 let Array::$variant(block) = leaf else {
                     unreachable!("dtypes checked")

@@ -1,6 +1,7 @@
 //! Array kernels: the functions that compute one block (or one whole in-memory
 //! array) of an op. Each family lives in its own folder and lists its kernels.
 
+mod buffer;
 pub mod chunk;
 pub mod elementwise;
 pub mod error;

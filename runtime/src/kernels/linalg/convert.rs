@@ -9,9 +9,9 @@ use std::borrow::Cow;
 use faer::{Mat, MatMut, MatRef, Par};
 use tessera_ir::DType;
 
-use crate::kernels::KernelError;
 use crate::kernels::layout::cast::{cast, typed};
 use crate::kernels::reduce::args::{self, Kwargs, err};
+use crate::kernels::{KernelError, buffer};
 use crate::value::Array;
 
 /// NumPy's result dtype of a linalg routine: float32 stays float32, the rest is float64.
@@ -55,7 +55,7 @@ pub(crate) fn to_square(op: &str, a: &Array, what: &str) -> Result<Mat<f64>, Ker
 /// A faer matrix as an array of `dtype` (float32 or float64).
 pub(crate) fn from_mat(m: MatRef<'_, f64>, dtype: DType) -> Array {
     let (rows, cols) = (m.nrows(), m.ncols());
-    let mut data = vec![0.0f64; rows * cols];
+    let mut data = buffer::zeroed(rows * cols);
     MatMut::from_row_major_slice_mut(&mut data, rows, cols).copy_from(m);
     Tile { data, rows, cols }.into_array(dtype)
 }
@@ -64,7 +64,7 @@ pub(crate) fn from_mat(m: MatRef<'_, f64>, dtype: DType) -> Array {
 /// strides; other dtypes converted first).
 fn row_major_values(a: &Array) -> Vec<f64> {
     let x = typed::<f64>(a);
-    let mut data = Vec::with_capacity(x.len());
+    let mut data = buffer::with_capacity(x.len());
     for row in x.rows() {
         match row.as_slice() {
             Some(s) => data.extend_from_slice(s),
