@@ -123,8 +123,8 @@ fn cholesky_is_a_tile_dag_of_potrf_trsm_syrk_gemm() {
         "{gemm_reads:?}"
     );
     // syrk updates the lower triangle only; the critical path (every potrf, the
-    // trsm right below a diagonal tile, the last syrk of a diagonal tile) is
-    // `parallel`, the other tasks are not.
+    // trsm right below a diagonal tile, the last update of a diagonal tile and of
+    // the tile right below it) is `parallel`, the other tasks are not.
     let kw = |key: String| kwargs_of(g, &key);
     assert_eq!(
         kw(format!("[\"{name}-syrk\",2,0]")),
@@ -143,7 +143,24 @@ fn cholesky_is_a_tile_dag_of_potrf_trsm_syrk_gemm() {
     assert_eq!(kw(format!("[\"{name}\",1,0]"))["parallel"], json!(true));
     assert_eq!(kw(format!("[\"{name}\",2,0]"))["parallel"], json!(false));
     assert_eq!(kw(format!("[\"{name}\",2,1]"))["parallel"], json!(true));
-    assert_eq!(kw(format!("[\"{name}-gemm\",2,1,0]")), json!({}));
+    assert_eq!(
+        kw(format!("[\"{name}-gemm\",2,1,0]")),
+        json!({"parallel": true})
+    );
+    // With 4 tiles: (3, 1) is not right below the diagonal, and column 0 is not
+    // the last update of (3, 2): both sequential.
+    let l4 = lower_default(
+        json!({"a": spd(12, json!(3)), "l": {"op": "linalg.cholesky", "args": ["a"]}}),
+        &["l"],
+    );
+    let name4 = block_name(&l4, 0);
+    let kw4 = |key: String| kwargs_of(&l4.graph, &key);
+    assert_eq!(kw4(format!("[\"{name4}-gemm\",3,1,0]")), json!({}));
+    assert_eq!(kw4(format!("[\"{name4}-gemm\",3,2,0]")), json!({}));
+    assert_eq!(
+        kw4(format!("[\"{name4}-gemm\",3,2,1]")),
+        json!({"parallel": true})
+    );
 }
 
 #[test]

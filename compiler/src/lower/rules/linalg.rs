@@ -64,8 +64,9 @@ pub(super) fn block(
 /// every earlier column `k < j` (`syrk` of the lower triangle on the diagonal,
 /// `gemm` below it, helpers `["<name>-syrk", i, k]` and `["<name>-gemm", i, j, k]`),
 /// then factored: `potrf` on the diagonal, `trsm` (`X L(j, j)ᵀ = A(i, j)`) below it.
-/// The chain `potrf(j)`, `trsm(j + 1, j)`, last `syrk` of tile `j + 1` is the
-/// critical path: those tasks are `parallel` (they may use every thread). Those two are the
+/// The chain `potrf(j)`, `trsm(j + 1, j)`, the last updates of tiles `(j + 1, j + 1)`
+/// (`syrk`) and `(j + 2, j + 1)` (`gemm`) is the critical path: those tasks are
+/// `parallel` (they may use every thread of the pool while the others wait). Those two are the
 /// result's own blocks, so a tile that is not positive definite fails as the task
 /// `["<name>", k, k]`, which names the tile. Upper tiles are zeros; only the lower
 /// triangle of the input is read, as NumPy.
@@ -122,10 +123,18 @@ fn cholesky(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<Task
                     kwargs(json!({"lower": true, "parallel": k + 1 == j})),
                 )
             } else {
+                // The last update of the tile right below the diagonal feeds the
+                // critical trsm(j + 1, j).
+                let critical = k + 1 == j && i == j + 1;
+                let attrs = if critical {
+                    kwargs(json!({"parallel": true}))
+                } else {
+                    Arc::default()
+                };
                 call(
                     GEMM,
                     vec![c, TaskExpr::Ref(l_ik), TaskExpr::Ref(l_jk)],
-                    Arc::default(),
+                    attrs,
                 )
             }
         });
