@@ -63,6 +63,14 @@ fn block_name(l: &Lowered, output: usize) -> String {
     v[0].as_str().unwrap().to_string()
 }
 
+/// The keyword attributes of a task's outermost call.
+fn kwargs_of(graph: &TaskGraph, key: &str) -> Value {
+    match &graph.task(id_of(graph, key)).expr {
+        TaskExpr::Call(c) => Value::Object((*c.kwargs).clone()),
+        other => panic!("{key} is not a call: {other:?}"),
+    }
+}
+
 fn spd(n: usize, chunks: Value) -> Value {
     json!({"op": "eye", "N": n, "chunks": chunks})
 }
@@ -113,6 +121,45 @@ fn cholesky_is_a_tile_dag_of_potrf_trsm_syrk_gemm() {
     assert!(
         gemm_reads.contains(&format!("[\"{name}\",1,0]")),
         "{gemm_reads:?}"
+    );
+    // syrk updates the lower triangle only; the critical path (every potrf, the
+    // trsm right below a diagonal tile, the last update of a diagonal tile and of
+    // the tile right below it) is `parallel`, the other tasks are not.
+    let kw = |key: String| kwargs_of(g, &key);
+    assert_eq!(
+        kw(format!("[\"{name}-syrk\",2,0]")),
+        json!({"lower": true, "parallel": false})
+    );
+    assert_eq!(
+        kw(format!("[\"{name}-syrk\",2,1]")),
+        json!({"lower": true, "parallel": true})
+    );
+    for k in 0..3 {
+        assert_eq!(
+            kw(format!("[\"{name}\",{k},{k}]")),
+            json!({"parallel": true})
+        );
+    }
+    assert_eq!(kw(format!("[\"{name}\",1,0]"))["parallel"], json!(true));
+    assert_eq!(kw(format!("[\"{name}\",2,0]"))["parallel"], json!(false));
+    assert_eq!(kw(format!("[\"{name}\",2,1]"))["parallel"], json!(true));
+    assert_eq!(
+        kw(format!("[\"{name}-gemm\",2,1,0]")),
+        json!({"parallel": true})
+    );
+    // With 4 tiles: (3, 1) is not right below the diagonal, and column 0 is not
+    // the last update of (3, 2): both sequential.
+    let l4 = lower_default(
+        json!({"a": spd(12, json!(3)), "l": {"op": "linalg.cholesky", "args": ["a"]}}),
+        &["l"],
+    );
+    let name4 = block_name(&l4, 0);
+    let kw4 = |key: String| kwargs_of(&l4.graph, &key);
+    assert_eq!(kw4(format!("[\"{name4}-gemm\",3,1,0]")), json!({}));
+    assert_eq!(kw4(format!("[\"{name4}-gemm\",3,2,0]")), json!({}));
+    assert_eq!(
+        kw4(format!("[\"{name4}-gemm\",3,2,1]")),
+        json!({"parallel": true})
     );
 }
 

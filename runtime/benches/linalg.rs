@@ -3,6 +3,11 @@
 //! `tessera_runtime`'s float `matmul` kernels: matrixmultiply won on the build machine (see
 //! `kernels/linalg/gemm.rs` for the numbers).
 //!
+//! The Cholesky tile kernels (`potrf trsm syrk gemm`, through the kernel table, one
+//! thread) on the tiles of W3 (500 and 1000): divide the flops (potrf n³/3, trsm n³,
+//! syrk of the lower triangle n³, gemm 2n³) by the time for GFLOP/s; `faer_f64` is
+//! faer's own product on the same core.
+//!
 //! Run with `cargo bench -p tessera-runtime --bench linalg`.
 
 use divan::Bencher;
@@ -87,4 +92,56 @@ fn kernel_matmul_f64(bencher: Bencher, n: usize) {
         .unwrap();
     let kwargs = serde_json::Map::new();
     bencher.bench_local(|| matmul(&args, &kwargs).unwrap());
+}
+
+/// The kernel `name` of the linear algebra table.
+fn kernel(name: &str) -> tessera_runtime::kernels::KernelFn {
+    tessera_runtime::kernels::linalg::kernels()
+        .into_iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, _, f)| f)
+        .unwrap()
+}
+
+/// A W3-like tile `R Rᵀ / n + I` (SPD) and its lower factor.
+fn spd_tile(n: usize) -> (tessera_runtime::Value, tessera_runtime::Value) {
+    use tessera_runtime::Value;
+    let (r, _) = inputs::<f64>(n);
+    let a = r.dot(&r.t()) / n as f64 + Array2::<f64>::eye(n);
+    let a = Value::Array(a.into_dyn().into());
+    let l = kernel("potrf")(std::slice::from_ref(&a), &serde_json::Map::new()).unwrap();
+    (a, l)
+}
+
+#[divan::bench(args = [500, 1000], sample_count = 5)]
+fn tile_potrf(bencher: Bencher, n: usize) {
+    let (a, _) = spd_tile(n);
+    let (f, kwargs) = (kernel("potrf"), serde_json::Map::new());
+    bencher.bench_local(|| f(std::slice::from_ref(&a), &kwargs).unwrap());
+}
+
+#[divan::bench(args = [500, 1000], sample_count = 5)]
+fn tile_trsm(bencher: Bencher, n: usize) {
+    let (a, l) = spd_tile(n);
+    let f = kernel("trsm");
+    let kwargs = serde_json::json!({"side": "right", "lower": true, "trans": true});
+    let args = [l, a];
+    bencher.bench_local(|| f(&args, kwargs.as_object().unwrap()).unwrap());
+}
+
+#[divan::bench(args = [500, 1000], sample_count = 5)]
+fn tile_syrk_lower(bencher: Bencher, n: usize) {
+    let (a, l) = spd_tile(n);
+    let f = kernel("syrk");
+    let kwargs = serde_json::json!({"lower": true});
+    let args = [a, l];
+    bencher.bench_local(|| f(&args, kwargs.as_object().unwrap()).unwrap());
+}
+
+#[divan::bench(args = [500, 1000], sample_count = 5)]
+fn tile_gemm(bencher: Bencher, n: usize) {
+    let (a, l) = spd_tile(n);
+    let (f, kwargs) = (kernel("gemm"), serde_json::Map::new());
+    let args = [a, l.clone(), l];
+    bencher.bench_local(|| f(&args, &kwargs).unwrap());
 }

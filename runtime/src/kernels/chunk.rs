@@ -172,7 +172,7 @@ impl Tiling<'_> {
         let rows = self.sizes[0].len();
         let per_row = blocks.len() / rows;
         let total: usize = self.shape.iter().product();
-        let mut buffer: Vec<T> = super::buffer::reserve(total);
+        let mut buffer: Vec<T> = super::buffer::with_capacity(total);
         let mut out = ndarray::ArrayViewMut::from_shape(
             IxDyn(self.shape),
             &mut buffer.spare_capacity_mut()[..total],

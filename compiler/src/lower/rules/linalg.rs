@@ -61,9 +61,12 @@ pub(super) fn block(
 /// the input is read through regions, so any chunking works).
 ///
 /// Right-looking, as PLASMA and Dask: the trailing tile `A(i, j)` is updated by
-/// every earlier column `k < j` (`syrk` on the diagonal, `gemm` below it, helpers
-/// `["<name>-syrk", i, k]` and `["<name>-gemm", i, j, k]`), then factored: `potrf`
-/// on the diagonal, `trsm` (`X L(j, j)ᵀ = A(i, j)`) below it. Those two are the
+/// every earlier column `k < j` (`syrk` of the lower triangle on the diagonal,
+/// `gemm` below it, helpers `["<name>-syrk", i, k]` and `["<name>-gemm", i, j, k]`),
+/// then factored: `potrf` on the diagonal, `trsm` (`X L(j, j)ᵀ = A(i, j)`) below it.
+/// The chain `potrf(j)`, `trsm(j + 1, j)`, the last updates of tiles `(j + 1, j + 1)`
+/// (`syrk`) and `(j + 2, j + 1)` (`gemm`) is the critical path: those tasks are
+/// `parallel` (they may use every thread of the pool while the others wait). Those two are the
 /// result's own blocks, so a tile that is not positive definite fails as the task
 /// `["<name>", k, k]`, which names the tile. Upper tiles are zeros; only the lower
 /// triangle of the input is read, as NumPy.
@@ -112,12 +115,26 @@ fn cholesky(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<Task
                 )
             });
             if i == j {
-                call(SYRK, vec![c, TaskExpr::Ref(l_ik)], Arc::default())
+                // Only the lower triangle: potrf and the next syrk read no more.
+                // The last update of a diagonal tile is on the critical path.
+                call(
+                    SYRK,
+                    vec![c, TaskExpr::Ref(l_ik)],
+                    kwargs(json!({"lower": true, "parallel": k + 1 == j})),
+                )
             } else {
+                // The last update of the tile right below the diagonal feeds the
+                // critical trsm(j + 1, j).
+                let critical = k + 1 == j && i == j + 1;
+                let attrs = if critical {
+                    kwargs(json!({"parallel": true}))
+                } else {
+                    Arc::default()
+                };
                 call(
                     GEMM,
                     vec![c, TaskExpr::Ref(l_ik), TaskExpr::Ref(l_jk)],
-                    Arc::default(),
+                    attrs,
                 )
             }
         });
@@ -130,13 +147,13 @@ fn cholesky(cx: &mut Lowerer<'_>, node: NodeIdx, index: &[usize]) -> Result<Task
         )
     });
     if i == j {
-        return Ok(call(POTRF, vec![tile], Arc::default()));
+        return Ok(call(POTRF, vec![tile], kwargs(json!({"parallel": true}))));
     }
     let l_jj = cx.block(node, &[j, j]);
     Ok(call(
         TRSM,
         vec![TaskExpr::Ref(l_jj), tile],
-        kwargs(json!({"side": "right", "lower": true, "trans": true})),
+        kwargs(json!({"side": "right", "lower": true, "trans": true, "parallel": i == j + 1})),
     ))
 }
 

@@ -1,19 +1,38 @@
 //! Factorizations with faer: `potrf`/`linalg.cholesky`, `lu` (partial pivoting), `qr`/`linalg.qr` (reduced), `inv`/`linalg.inv`.
 
-use faer::{Mat, MatRef, Side};
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::cholesky::llt::factor as llt;
+use faer::{Mat, MatRef, Par};
 
-use super::convert::{from_mat, to_mat, to_square};
+use super::convert::{Tile, from_mat, parallelism, to_mat, to_square};
 use crate::kernels::KernelError;
 use crate::kernels::layout::cast::from_vec;
 use crate::kernels::reduce::args::{self, Kwargs, err};
 use crate::value::{Array, Value};
 
 /// The lower Cholesky factor of a symmetric positive definite matrix (only its
-/// lower triangle is read, as LAPACK's `potrf('L')` and `numpy.linalg.cholesky`).
-pub(crate) fn cholesky(op: &str, a: &Array) -> Result<Array, KernelError> {
-    let m = to_square(op, a, "the matrix")?;
-    let llt = m.llt(Side::Lower).map_err(|e| match e {
-        faer::linalg::cholesky::llt::factor::LltError::NonPositivePivot { index } => err(
+/// lower triangle is read, as LAPACK's `potrf('L')` and `numpy.linalg.cholesky`),
+/// factored in place in a row-major copy of `a` with parallelism `par`.
+pub(crate) fn cholesky(op: &str, a: &Array, par: Par) -> Result<Array, KernelError> {
+    let mut tile = Tile::copy_of(op, a, "the matrix")?;
+    let (n, cols) = tile.shape();
+    if n != cols {
+        return Err(err(
+            op,
+            format!("the matrix must be square, got shape {:?}", a.shape()),
+        ));
+    }
+    let params = Default::default();
+    let mut scratch = MemBuffer::new(llt::cholesky_in_place_scratch::<f64>(n, par, params));
+    llt::cholesky_in_place(
+        tile.mat_mut(),
+        Default::default(),
+        par,
+        MemStack::new(&mut scratch),
+        params,
+    )
+    .map_err(|e| match e {
+        llt::LltError::NonPositivePivot { index } => err(
             op,
             format!(
                 "matrix is not positive definite: the leading minor of order {} is not positive",
@@ -21,10 +40,8 @@ pub(crate) fn cholesky(op: &str, a: &Array) -> Result<Array, KernelError> {
             ),
         ),
     })?;
-    let l = llt.L();
-    let n = l.nrows();
-    let lower = Mat::from_fn(n, n, |i, j| if j <= i { l[(i, j)] } else { 0.0 });
-    Ok(from_mat(lower.as_ref(), a.dtype()))
+    tile.zero_upper();
+    Ok(tile.into_array(a.dtype()))
 }
 
 /// Row permutation, unit lower factor and upper factor of an LU factorization.
@@ -117,15 +134,17 @@ fn one(op: &str, values: &[Value]) -> Result<Array, KernelError> {
     args::array(op, values, 0)
 }
 
-/// `potrf(a)`: Cholesky of one tile (lower factor).
-pub(crate) fn potrf(values: &[Value], _kwargs: &Kwargs) -> Result<Value, KernelError> {
-    cholesky("potrf", &one("potrf", values)?).map(Value::Array)
+/// `potrf(a, parallel=False)`: Cholesky of one tile (lower factor).
+pub(crate) fn potrf(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
+    let op = "potrf";
+    let par = parallelism(op, kwargs)?;
+    cholesky(op, &one(op, values)?, par).map(Value::Array)
 }
 
-/// `linalg.cholesky(a)`.
+/// `linalg.cholesky(a)` on a whole array (faer's global parallelism).
 pub(crate) fn linalg_cholesky(values: &[Value], _kwargs: &Kwargs) -> Result<Value, KernelError> {
     let op = "linalg.cholesky";
-    cholesky(op, &one(op, values)?).map(Value::Array)
+    cholesky(op, &one(op, values)?, faer::get_global_parallelism()).map(Value::Array)
 }
 
 /// `lu(a)` -> `(perm, l, u)` with `a[perm] == l @ u` (`perm` int64).
@@ -195,7 +214,7 @@ mod tests {
     fn cholesky_matches_numpy_and_refuses_non_spd() {
         // np.linalg.cholesky([[4, 2], [2, 3]]) == [[2, 0], [1, sqrt(2)]].
         let a = mat([2, 2], vec![4.0, 2.0, 2.0, 3.0]);
-        let l = cholesky("potrf", &a).unwrap();
+        let l = cholesky("potrf", &a, Par::Seq).unwrap();
         assert!(close(
             &l,
             &mat([2, 2], vec![2.0, 0.0, 1.0, 2f64.sqrt()]),
@@ -209,10 +228,10 @@ mod tests {
         );
         let f32s = from_vec(&[1, 1], vec![9.0f32]).unwrap();
         assert_eq!(
-            cholesky("c", &f32s).unwrap(),
+            cholesky("c", &f32s, Par::Seq).unwrap(),
             from_vec(&[1, 1], vec![3.0f32]).unwrap()
         );
-        assert!(cholesky("c", &mat([1, 2], vec![1.0, 2.0])).is_err());
+        assert!(cholesky("c", &mat([1, 2], vec![1.0, 2.0]), Par::Seq).is_err());
     }
 
     #[test]
@@ -298,5 +317,88 @@ mod tests {
             (q.shape(), r.shape(), q.dtype()),
             (&[2usize, 2][..], &[2usize, 3][..], DType::Float32)
         );
+    }
+
+    /// The textbook (unblocked, Cholesky–Banachiewicz) lower factor of a row-major
+    /// `n × n` matrix, reading its lower triangle only.
+    fn naive_cholesky(a: &[f64], n: usize) -> Vec<f64> {
+        let mut l = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..=i {
+                let s: f64 = (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum();
+                l[i * n + j] = if i == j {
+                    (a[i * n + i] - s).sqrt()
+                } else {
+                    (a[i * n + j] - s) / l[j * n + j]
+                };
+            }
+        }
+        l
+    }
+
+    /// A random SPD matrix `R Rᵀ + n I` whose strict upper triangle is then
+    /// overwritten with garbage (potrf must not read it).
+    fn spd_with_garbage_above(n: usize, seed: u64) -> Vec<f64> {
+        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let r: Vec<f64> = (0..n * n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 11) as f64 / (1u64 << 53) as f64
+            })
+            .collect();
+        let mut a = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                a[i * n + j] = if j > i {
+                    -1e3
+                } else {
+                    (0..n).map(|k| r[i * n + k] * r[j * n + k]).sum::<f64>()
+                        + if i == j { n as f64 } else { 0.0 }
+                };
+            }
+        }
+        a
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// potrf (sequential and parallel) equals the unblocked factor, reads only the
+        /// lower triangle and returns zeros above the diagonal.
+        #[test]
+        fn potrf_matches_the_unblocked_factor(n in 1usize..70, seed in 0u64..1000, parallel: bool) {
+            let a = spd_with_garbage_above(n, seed);
+            let kw = serde_json::json!({"parallel": parallel});
+            let Value::Array(l) = potrf(&[Value::Array(mat([n, n], a.clone()))], kw.as_object().unwrap()).unwrap() else {
+                panic!()
+            };
+            let want = mat([n, n], naive_cholesky(&a, n));
+            proptest::prop_assert!(close(&l, &want, 1e-12));
+        }
+    }
+
+    #[test]
+    fn potrf_names_the_failing_minor_and_refuses_bad_flags() {
+        // The leading 2 x 2 minor of [[1, 2, 0], [2, 1, 0], [0, 0, 1]] is negative.
+        let a = mat([3, 3], vec![1.0, 2.0, 0.0, 2.0, 1.0, 0.0, 0.0, 0.0, 1.0]);
+        let e = potrf(&[Value::Array(a.clone())], &Kwargs::new()).unwrap_err();
+        assert!(e.0.contains("leading minor of order 2"), "{e}");
+        let kw = serde_json::json!({"parallel": "yes"});
+        assert!(potrf(&[Value::Array(a)], kw.as_object().unwrap()).is_err());
+        // A strided view (a region of a bigger array) is read as it is.
+        let big = mat([4, 4], spd_with_garbage_above(4, 7));
+        let Array::F64(x) = &big else { panic!() };
+        let view = Array::F64(x.clone().slice_move(ndarray::s![1..3, 1..3]).into_dyn());
+        let want = {
+            let v: Vec<f64> = typed::<f64>(&view).iter().copied().collect();
+            mat([2, 2], naive_cholesky(&v, 2))
+        };
+        assert!(close(
+            &cholesky("potrf", &view, Par::Seq).unwrap(),
+            &want,
+            1e-14
+        ));
     }
 }

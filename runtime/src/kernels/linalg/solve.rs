@@ -1,24 +1,26 @@
 //! Triangular and general solves: the tile kernel `trsm`, `linalg.solve_triangular` (scipy) and `linalg.solve`.
 
 use faer::linalg::triangular_solve as ts;
-use faer::{Mat, MatRef, Par};
+use faer::{Mat, MatMut, MatRef, Par};
 use serde_json::Value as Json;
 
-use super::convert::{float_dtype, from_mat, to_mat, to_square};
+use super::convert::{Rows, Tile, float_dtype, from_mat, parallelism, to_mat, to_square};
 use super::factor::lu_solve;
 use crate::kernels::KernelError;
 use crate::kernels::layout::reshape::reshape_array;
 use crate::kernels::reduce::args::{self, Kwargs, err};
 use crate::value::{Array, Value};
 
-/// Solves `op(t) x = b` in place, `t` triangular (`lower`), `op` = transpose when `trans`.
+/// Solves `op(t) x = b` in place (`b` becomes `x`), `t` triangular (`lower`), `op` =
+/// transpose when `trans`.
 fn solve_left(
     op: &str,
     t: MatRef<'_, f64>,
     lower: bool,
     trans: bool,
     unit: bool,
-    b: &mut Mat<f64>,
+    b: MatMut<'_, f64>,
+    par: Par,
 ) -> Result<(), KernelError> {
     if !unit && let Some(i) = (0..t.nrows()).find(|&i| t[(i, i)] == 0.0) {
         return Err(err(
@@ -31,12 +33,12 @@ fn solve_left(
     } else {
         (t, lower)
     };
-    let rhs = b.as_mut();
+    let rhs = b;
     match (lower, unit) {
-        (true, false) => ts::solve_lower_triangular_in_place(t, rhs, Par::Seq),
-        (true, true) => ts::solve_unit_lower_triangular_in_place(t, rhs, Par::Seq),
-        (false, false) => ts::solve_upper_triangular_in_place(t, rhs, Par::Seq),
-        (false, true) => ts::solve_unit_upper_triangular_in_place(t, rhs, Par::Seq),
+        (true, false) => ts::solve_lower_triangular_in_place(t, rhs, par),
+        (true, true) => ts::solve_unit_lower_triangular_in_place(t, rhs, par),
+        (false, false) => ts::solve_upper_triangular_in_place(t, rhs, par),
+        (false, true) => ts::solve_unit_upper_triangular_in_place(t, rhs, par),
     }
     Ok(())
 }
@@ -91,16 +93,26 @@ fn trans_flag(op: &str, kwargs: &Kwargs) -> Result<bool, KernelError> {
     }
 }
 
-/// `trsm(a, b, side='left', lower=true, trans=false, unit_diagonal=false)`: solves
-/// `op(a) x = b` (left) or `x op(a) = b` (right) for a triangular tile `a`.
+/// `trsm(a, b, side='left', lower=true, trans=false, unit_diagonal=false,
+/// parallel=false)`: solves `op(a) x = b` (left) or `x op(a) = b` (right) for a
+/// triangular tile `a`, in place in a row-major copy of `b` (for `right`, its
+/// transpose is column-major: `op(a)ᵀ xᵀ = bᵀ` is solved on it directly).
 pub(crate) fn trsm(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
     let op = "trsm";
     args::arity(op, values, 2)?;
     let (a, b) = (args::array(op, values, 0)?, args::array(op, values, 1)?);
-    let t = to_square(op, &a, "a")?;
+    let t = Rows::new(op, &a, "a")?;
+    let n = t.mat().nrows();
+    if t.mat().ncols() != n {
+        return Err(err(
+            op,
+            format!("a must be square, got shape {:?}", a.shape()),
+        ));
+    }
     let lower = args::boolean(op, kwargs, "lower", true)?;
     let trans = trans_flag(op, kwargs)?;
     let unit = args::boolean(op, kwargs, "unit_diagonal", false)?;
+    let par = parallelism(op, kwargs)?;
     let right = match kwargs.get("side") {
         None | Some(Json::Null) => false,
         Some(Json::String(s)) if s == "left" => false,
@@ -112,28 +124,29 @@ pub(crate) fn trsm(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelErr
             ));
         }
     };
-    let bm = to_mat(op, &b, "b")?;
-    let n = t.nrows();
-    let x = if right {
-        // x op(a) = b  <=>  op(a)ᵀ xᵀ = bᵀ
-        if bm.ncols() != n {
-            return Err(err(
-                op,
-                format!("b has {} columns, a is {n}×{n}", bm.ncols()),
-            ));
+    let mut x = Tile::copy_of(op, &b, "b")?;
+    let (rows, cols) = x.shape();
+    if right {
+        if cols != n {
+            return Err(err(op, format!("b has {cols} columns, a is {n}×{n}")));
         }
-        let mut xt = bm.transpose().to_owned();
-        solve_left(op, t.as_ref(), lower, !trans, unit, &mut xt)?;
-        xt.transpose().to_owned()
+        solve_left(
+            op,
+            t.mat(),
+            lower,
+            !trans,
+            unit,
+            x.mat_mut().transpose_mut(),
+            par,
+        )?;
     } else {
-        if bm.nrows() != n {
-            return Err(err(op, format!("b has {} rows, a is {n}×{n}", bm.nrows())));
+        if rows != n {
+            return Err(err(op, format!("b has {rows} rows, a is {n}×{n}")));
         }
-        let mut x = bm;
-        solve_left(op, t.as_ref(), lower, trans, unit, &mut x)?;
-        x
-    };
-    output(op, x, false, &a, &b)
+        solve_left(op, t.mat(), lower, trans, unit, x.mat_mut(), par)?;
+    }
+    let dtype = float_dtype(a.dtype().promote(b.dtype()));
+    Ok(Value::Array(x.into_array(dtype)))
 }
 
 /// `linalg.solve_triangular(a, b, lower=false, trans=0, unit_diagonal=false)` as scipy.
@@ -155,7 +168,8 @@ pub(crate) fn solve_triangular(values: &[Value], kwargs: &Kwargs) -> Result<Valu
     }
     let lower = args::boolean(op, kwargs, "lower", false)?;
     let unit = args::boolean(op, kwargs, "unit_diagonal", false)?;
-    solve_left(op, t.as_ref(), lower, trans_flag(op, kwargs)?, unit, &mut x)?;
+    let trans = trans_flag(op, kwargs)?;
+    solve_left(op, t.as_ref(), lower, trans, unit, x.as_mut(), Par::Seq)?;
     output(op, x, vector, &a, &b)
 }
 
@@ -300,5 +314,59 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Every side, triangle, transpose and parallelism: the solution satisfies
+        /// its equation (checked by the textbook product).
+        #[test]
+        fn trsm_solutions_satisfy_their_equation(
+            n in 1usize..40, other in 1usize..30, seed in 0u64..1000,
+            right: bool, lower: bool, trans: bool, unit: bool, parallel: bool,
+        ) {
+            let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            let mut next = move || {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+            };
+            // A well-conditioned triangle; the other triangle holds garbage that
+            // must not be read.
+            let t: Vec<f64> = (0..n * n)
+                .map(|x| {
+                    let (i, j) = (x / n, x % n);
+                    let inside = if lower { j <= i } else { j >= i };
+                    match (i == j, inside) {
+                        (true, _) => 2.0 + next(),
+                        (false, true) => next() / n as f64,
+                        (false, false) => 1e3,
+                    }
+                })
+                .collect();
+            let (rows, cols) = if right { (other, n) } else { (n, other) };
+            let b: Vec<f64> = (0..rows * cols).map(|_| next()).collect();
+            let kw = json!({"side": if right { "right" } else { "left" }, "lower": lower,
+                            "trans": trans, "unit_diagonal": unit, "parallel": parallel});
+            let x = run(trsm, &from_vec(&[n, n], t.clone()).unwrap(), &from_vec(&[rows, cols], b.clone()).unwrap(), kw).unwrap();
+            // op(t)[i][j], with the unread triangle as zeros and a unit diagonal when asked.
+            let op_t = |i: usize, j: usize| {
+                let (r, c) = if trans { (j, i) } else { (i, j) };
+                let inside = if lower { c <= r } else { c >= r };
+                if r == c && unit { 1.0 } else if inside { t[r * n + c] } else { 0.0 }
+            };
+            for i in 0..rows {
+                for j in 0..cols {
+                    let got: f64 = if right {
+                        (0..n).map(|p| x[i * cols + p] * op_t(p, j)).sum()
+                    } else {
+                        (0..n).map(|p| op_t(i, p) * x[p * cols + j]).sum()
+                    };
+                    proptest::prop_assert!((got - b[i * cols + j]).abs() < 1e-10, "({i}, {j}): {got} vs {}", b[i * cols + j]);
+                }
+            }
+        }
     }
 }

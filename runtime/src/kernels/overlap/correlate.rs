@@ -186,7 +186,7 @@ fn correlate_valid(
 ) -> Vec<f64> {
     let nd = out_shape.len();
     let total: usize = out_shape.iter().product();
-    let mut out = crate::kernels::buffer::reserve(total);
+    let mut out = crate::kernels::buffer::with_capacity(total);
     if total == 0 {
         return out;
     }

@@ -4,9 +4,9 @@ use serde_json::Value as Json;
 use tessera_ir::DType;
 
 use super::block::Block;
-use crate::kernels::KernelError;
 use crate::kernels::layout::cast::{Element, cast, from_vec};
 use crate::kernels::reduce::args::{self, Kwargs, err};
+use crate::kernels::{KernelError, buffer};
 use crate::value::{Array, Value};
 
 fn build<T: Element>(op: &str, block: &Block, data: Vec<T>) -> Result<Array, KernelError> {
@@ -17,6 +17,39 @@ fn filled(op: &str, kwargs: &Kwargs, fill: &Json, default: DType) -> Result<Valu
     let block = Block::parse(op, kwargs, None)?;
     let dtype = args::dtype(op, kwargs, "dtype")?.unwrap_or(default);
     let n = block.len();
+    let zero = match fill {
+        Json::Bool(b) => !b,
+        Json::Number(x) => x.as_f64() == Some(0.0) && !x.to_string().starts_with('-'),
+        _ => false,
+    };
+    if zero {
+        // Straight from the allocator's zeroed memory in the target dtype: no fill
+        // pass and no cast (the pages are first touched by whoever reads them).
+        let shape = ndarray::IxDyn(&block.shape);
+        let array = match dtype {
+            DType::Float64 => Array::F64(
+                ndarray::ArcArray::from_shape_vec(shape, buffer::zeroed(n))
+                    .map_err(|e| err(op, e))?,
+            ),
+            DType::Float32 => Array::F32(
+                ndarray::ArcArray::from_shape_vec(shape, buffer::zeroed(n))
+                    .map_err(|e| err(op, e))?,
+            ),
+            DType::Int64 => Array::I64(
+                ndarray::ArcArray::from_shape_vec(shape, buffer::zeroed(n))
+                    .map_err(|e| err(op, e))?,
+            ),
+            DType::Int32 => Array::I32(
+                ndarray::ArcArray::from_shape_vec(shape, buffer::zeroed(n))
+                    .map_err(|e| err(op, e))?,
+            ),
+            DType::Bool => Array::Bool(
+                ndarray::ArcArray::from_shape_vec(shape, buffer::zeroed(n))
+                    .map_err(|e| err(op, e))?,
+            ),
+        };
+        return Ok(Value::Array(array));
+    }
     let raw = match fill {
         Json::Bool(b) => build(op, &block, vec![*b; n])?,
         Json::Number(x) => match x.as_i64() {
@@ -197,6 +230,7 @@ pub(crate) fn eye(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::layout::cast::typed;
     use serde_json::json;
 
     fn kw(v: serde_json::Value) -> Kwargs {
@@ -236,6 +270,30 @@ mod tests {
         };
         assert_eq!(b.dtype(), DType::Bool);
         assert!(full(&[], &kw(json!({"shape": [1], "fill_value": "x"}))).is_err());
+        // Zero fills come straight in the target dtype (big blocks included);
+        // -0.0 keeps its sign, false is a zero fill.
+        for dtype in ["float64", "float32", "int64", "int32", "bool"] {
+            let Value::Array(z) =
+                zeros(&[], &kw(json!({"shape": [1100, 1000], "dtype": dtype}))).unwrap()
+            else {
+                panic!()
+            };
+            assert_eq!(
+                (z.dtype().name(), z.shape()),
+                (dtype, &[1100usize, 1000][..])
+            );
+            assert!(typed::<f64>(&z).iter().all(|&x| x == 0.0));
+        }
+        let Value::Array(m) = full(&[], &kw(json!({"shape": [2], "fill_value": -0.0}))).unwrap()
+        else {
+            panic!()
+        };
+        assert!(typed::<f64>(&m).iter().all(|x| x.is_sign_negative()));
+        let Value::Array(f) = full(&[], &kw(json!({"shape": [2], "fill_value": false}))).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(f, from_vec(&[2], vec![false, false]).unwrap());
     }
 
     #[test]
