@@ -220,6 +220,60 @@ fn solve_and_inv_match_numpy_on_every_tiling() {
 }
 
 #[test]
+fn positive_definite_solve_matches_scipy_on_every_tiling() {
+    // scipy.linalg.solve(spd, b, assume_a="pos"); irregular, single, 1-wide tiles,
+    // non-square chunks (rechunked to square tiles by the Cholesky), chunked and whole.
+    let tilings = [
+        (json!([[5, 7], [3, 9]]), json!([[4, 8], [3]]), json!([[12]])),
+        (json!(12), json!([[12], [3]]), json!(5)),
+        (json!(1), json!([vec![1; 12], [1, 2]]), json!(1)),
+        (json!(4), json!([[6, 6], [3]]), json!([[2, 10]])),
+    ];
+    for (a_chunks, b_chunks, v_chunks) in tilings {
+        let nodes = json!({"a": load("spd", a_chunks.clone()), "b": load("b_mat", b_chunks),
+            "v": load("b_vec", v_chunks),
+            "x": {"op": "linalg.solve", "args": ["a", "b"], "assume_a": "pos"},
+            "xv": {"op": "linalg.solve", "args": ["a", "v"], "assume_a": "pos"}});
+        for whole in [false, true] {
+            let out = compute_with(nodes.clone(), &["x", "xv"], 8, whole).unwrap();
+            let what = format!("chunks {a_chunks}, whole {whole}");
+            assert_close(&out[0], "solve_spd_mat", 1e-10, &what);
+            assert_close(&out[1], "solve_spd_vec", 1e-10, &what);
+        }
+    }
+}
+
+#[test]
+fn positive_definite_solve_is_a_cholesky_dag_and_names_the_failing_tile() {
+    let nodes = json!({"a": load("spd", json!(4)), "b": load("b_mat", json!(4)),
+        "x": {"op": "linalg.solve", "args": ["a", "b"], "assume_a": "pos"}});
+    let doc = json!({"tessera": 1, "nodes": nodes, "outputs": ["x"]});
+    let graph = parse_and_validate(&doc.to_string(), &InferContext::default()).unwrap();
+    let lowered = tessera::compiler::lower(&graph, &LowerOptions::default()).unwrap();
+    let keys: Vec<String> = lowered
+        .graph
+        .tasks()
+        .iter()
+        .map(|t| t.key.to_string())
+        .collect();
+    let count = |part: &str| keys.iter().filter(|k| k.contains(part)).count();
+    // 3 x 3 tiles: the 6 lower tiles of L (3 potrf, 3 trsm) and their 4 updates
+    // (3 syrk, 1 gemm), no LU task.
+    assert_eq!(count("linalg.cholesky-"), 10, "{keys:?}");
+    assert_eq!(count("-syrk\""), 3, "{keys:?}");
+    assert_eq!(count("-gemm\""), 1, "{keys:?}");
+    assert_eq!(count("-lu-"), 0, "{keys:?}");
+    let nodes = json!({"a": load("not_spd", json!(6)), "b": load("b_vec", json!(6)),
+        "x": {"op": "linalg.solve", "args": ["a", "b"], "assume_a": "pos"}});
+    let e = compute(nodes, &["x"]).unwrap_err();
+    assert!(e.contains("not positive definite"), "{e}");
+    assert!(
+        e.contains("potrf") && e.contains("linalg.cholesky-") && e.contains(",1,1]"),
+        "{e}"
+    );
+}
+
+#[test]
 fn solve_and_inv_are_tile_dags() {
     // 3 x 3 tiles: 3 panels, 3 row tasks, 5 trailing updates (4 + 1).
     let nodes = json!({"a": load("general", json!(4)), "i": {"op": "linalg.inv", "args": ["a"]}});

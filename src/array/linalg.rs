@@ -1,6 +1,6 @@
 //! Linear algebra: products as `Array` methods (`matmul`, `dot`, `tensordot`,
 //! `outer`) and `numpy.linalg` / `scipy.linalg` style functions in this module
-//! (`cholesky`, `solve_triangular`, `solve`, `inv`, `qr`).
+//! (`cholesky`, `solve_triangular`, `solve`, `solve_with`, `inv`, `qr`).
 
 use serde_json::{Map, json};
 
@@ -71,6 +71,27 @@ pub fn solve(a: &Array, b: &Array) -> Result<Array, ArrayError> {
     product("linalg.solve", a, b, Map::new())
 }
 
+/// What [`solve_with`] may assume of the matrix (SciPy's `assume_a`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AssumeA {
+    /// Any square matrix (`"gen"`): blocked LU with partial pivoting, as [`solve`].
+    #[default]
+    General,
+    /// Positive definite (`"pos"`): blocked Cholesky, then two triangular solves.
+    /// A matrix that is not positive definite fails naming its Cholesky tile.
+    PositiveDefinite,
+}
+
+/// Solves `a x = b` for square `a` under `assume`
+/// (`scipy.linalg.solve(a, b, assume_a=...)`).
+pub fn solve_with(a: &Array, b: &Array, assume: AssumeA) -> Result<Array, ArrayError> {
+    let assume_a = match assume {
+        AssumeA::General => "gen",
+        AssumeA::PositiveDefinite => "pos",
+    };
+    product("linalg.solve", a, b, obj(json!({ "assume_a": assume_a })))
+}
+
 /// Inverse of a square matrix (`numpy.linalg.inv`).
 pub fn inv(a: &Array) -> Result<Array, ArrayError> {
     a.unary("linalg.inv", Map::new())
@@ -106,5 +127,32 @@ mod tests {
         assert!(inv(&a).is_err());
         let (q, r) = qr(&a).unwrap();
         assert_eq!((q.shape(), r.shape()), (&[6usize, 4][..], &[4usize, 4][..]));
+    }
+
+    #[test]
+    fn solve_with_a_positive_definite_matrix_agrees_with_solve() {
+        // a = m m^T + 4 I (positive definite), chunked into 2 x 2 tiles.
+        let m = ndarray::Array2::from_shape_fn((5, 5), |(i, j)| ((i * 7 + j * 3) % 5) as f64 - 2.0);
+        let a = m.dot(&m.t()) + ndarray::Array2::<f64>::eye(5) * 4.0;
+        let b = ndarray::Array2::from_shape_fn((5, 2), |(i, j)| (i + 2 * j) as f64);
+        let a = Array::from_ndarray(a.into_dyn(), 2).unwrap();
+        let b = Array::from_ndarray(b.into_dyn(), 3).unwrap();
+        let pd = solve_with(&a, &b, AssumeA::PositiveDefinite).unwrap();
+        let lu = solve(&a, &b).unwrap();
+        let (x, y) = (pd.compute::<f64>().unwrap(), lu.compute::<f64>().unwrap());
+        assert_eq!(x.shape(), &[5, 2]);
+        for (p, q) in x.iter().zip(&y) {
+            assert!((p - q).abs() <= 1e-12 * q.abs().max(1.0), "{p} vs {q}");
+        }
+        let general = solve_with(&a, &b, AssumeA::General).unwrap();
+        assert_eq!(general.compute::<f64>().unwrap(), y);
+        // Not positive definite: the Cholesky tile fails.
+        let neg = Array::from_ndarray(ndarray::Array2::<f64>::eye(5).into_dyn() * -1.0, 2).unwrap();
+        let e = solve_with(&neg, &b, AssumeA::PositiveDefinite)
+            .unwrap()
+            .compute::<f64>()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not positive definite"), "{e}");
     }
 }

@@ -94,6 +94,12 @@ pub fn lower_nodes(
     nodes: &[NodeIdx],
     options: &LowerOptions,
 ) -> Result<Lowered, LowerError> {
+    // Positive-definite solves become Cholesky and two substitutions first.
+    let expanded = rules::solve_pd::expand(graph, nodes)?;
+    let (graph, nodes) = match &expanded {
+        Some((g, n)) => (g, n.as_slice()),
+        None => (graph, nodes),
+    };
     let mut lowerer = Lowerer::new(graph, options.clone());
     let mut outputs = Vec::with_capacity(nodes.len());
     let mut output_blocks = Vec::with_capacity(nodes.len());

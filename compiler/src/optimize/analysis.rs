@@ -37,8 +37,12 @@ impl Data {
 /// slice pushdown.
 #[derive(Debug, Default)]
 pub struct ArrayAnalysis {
-    /// Metadata of opaque node `k` (indexed by [`super::language::OpaqueKey`]).
+    /// Metadata of node `k` of the loaded graph (opaque e-nodes are indexed by
+    /// [`super::language::OpaqueKey`]).
     pub opaque: Vec<Meta>,
+    /// While the loaded graph's node `k` is being added: its metadata is the
+    /// validated `opaque[k]`, not inferred again.
+    pub loading: Option<u32>,
     /// How often each family of the slice pushdown applied (for explain).
     pub fired: BTreeMap<&'static str, usize>,
     /// Slices already pushed: (class sliced, index) → number of e-nodes the class
@@ -111,7 +115,12 @@ impl Analysis<ArrayLang> for ArrayAnalysis {
             ArrayLang::Index(_) | ArrayLang::Perm(_) | ArrayLang::Attrs(_) => (None, None),
             ArrayLang::Opaque(k, _) => (egraph.analysis.opaque.get(k.0 as usize).cloned(), None),
             ArrayLang::Op(op, children) => {
-                let meta = infer(egraph, *op, children);
+                let meta = match egraph.analysis.loading.take() {
+                    Some(k) if *op != OpName::LIST => {
+                        egraph.analysis.opaque.get(k as usize).cloned()
+                    }
+                    _ => infer(egraph, *op, children),
+                };
                 let constant = match op.name() {
                     "zeros" => Some(0.0),
                     "ones" => Some(1.0),

@@ -47,7 +47,10 @@ pub(super) fn to_egraph(graph: &ValidGraph) -> Result<Loaded, OptimizeError> {
         } else {
             ArrayLang::Opaque(OpaqueKey(k as u32), children)
         };
+        // Validation inferred this node already: `make` takes its metadata.
+        egraph.analysis.loading = Some(k as u32);
         let id = egraph.add(enode.clone());
+        egraph.analysis.loading = None;
         classes.push(id);
         enodes.push(enode);
     }

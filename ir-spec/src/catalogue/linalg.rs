@@ -294,6 +294,16 @@ fn solve_triangular(input: &InferInput<'_>) -> Result<Meta, InferError> {
 }
 
 fn solve(input: &InferInput<'_>) -> Result<Meta, InferError> {
+    match input.opt("assume_a") {
+        None => {}
+        Some(v) if matches!(v.as_str(), Some("gen" | "pos")) => {}
+        Some(v) => {
+            return Err(InferError::at(
+                "assume_a",
+                format!("expected \"gen\" or \"pos\", found {v}"),
+            ));
+        }
+    }
     solve_with(input, "linalg.solve")
 }
 
@@ -412,7 +422,15 @@ const ALL: &[OpSpec] = &[
         "linalg.solve",
         2,
         "a, b",
-        &[],
+        &[AttrSpec {
+            name: "assume_a",
+            ty: AttrType::Str,
+            required: false,
+            default: Some("\"gen\""),
+            doc: "Tessera addition (scipy.linalg.solve's spelling): \"gen\" (blocked LU with \
+                  partial pivoting) or \"pos\" (a is positive definite: blocked Cholesky, then \
+                  two triangular solves).",
+        }],
         "Solves a x = b for square a.",
         solve,
     ),
@@ -612,6 +630,22 @@ mod tests {
             json!({}),
         );
         assert_eq!((r.shape, r.dtype), (vec![6, 1], Float64));
+    }
+
+    #[test]
+    fn solve_assume_a_is_gen_or_pos() {
+        let a = arr(vec![vec![2, 2], vec![3, 1]], Float64);
+        let b = arr(vec![vec![2, 2]], Float64);
+        for ok in ["gen", "pos"] {
+            let r = run(
+                "linalg.solve",
+                vec![a.clone(), b.clone()],
+                json!({"assume_a": ok}),
+            );
+            assert_eq!(r.unwrap().as_array().unwrap().shape, vec![4]);
+        }
+        let e = run("linalg.solve", vec![a, b], json!({"assume_a": "sym"})).unwrap_err();
+        assert_eq!(e.at.as_deref(), Some("assume_a"));
     }
 
     #[test]

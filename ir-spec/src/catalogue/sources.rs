@@ -207,6 +207,32 @@ fn full(input: &InferInput<'_>) -> Result<Meta, InferError> {
     make(input, shape, dtype)
 }
 
+/// The length of `arange`'s `take = [first, stride, num]` over a sequence of
+/// `len` elements: `num`, when every position `first + i * stride` (`i < num`)
+/// is one of the sequence's.
+fn taken_len(take: &[i64], len: usize) -> Result<usize, String> {
+    let &[first, stride, num] = take else {
+        return Err(format!(
+            "expected [first, stride, num], found {} entries",
+            take.len()
+        ));
+    };
+    if stride == 0 {
+        return Err("stride must not be zero".into());
+    }
+    let num = usize::try_from(num).map_err(|_| format!("num must be non-negative, found {num}"))?;
+    if num > 0 {
+        let last = i128::from(first) + (num as i128 - 1) * i128::from(stride);
+        let inside = |p: i128| p >= 0 && p < len as i128;
+        if !inside(i128::from(first)) || !inside(last) {
+            return Err(format!(
+                "positions {first}..={last} are not all within the {len} elements"
+            ));
+        }
+    }
+    Ok(num)
+}
+
 fn arange(input: &InferInput<'_>) -> Result<Meta, InferError> {
     let get = |name: &str, default: i64| -> Result<Value, InferError> {
         Ok(input.opt(name).cloned().unwrap_or(Value::from(default)))
@@ -250,6 +276,10 @@ fn arange(input: &InferInput<'_>) -> Result<Meta, InferError> {
             return Err(InferError::new("arange would have too many elements"));
         }
         n as usize
+    };
+    let len = match input.opt_int_list("take")? {
+        Some(take) => taken_len(&take, len).map_err(|e| InferError::at("take", e))?,
+        None => len,
     };
     let dtype =
         input
@@ -501,6 +531,12 @@ const ALL: &[OpSpec] = &[
                 "dtype",
                 AttrType::DType,
                 "Element type; int64 if start, stop, step are integers, else float64.",
+            ),
+            optional(
+                "take",
+                AttrType::IntList,
+                "Tessera addition: [first, stride, num] keeps only elements first + i*stride \
+                 (i < num) of the sequence, with their values bit for bit (a sliced float arange).",
             ),
             CHUNKS,
         ],
@@ -809,6 +845,26 @@ mod tests {
         );
         assert!(run("arange", json!({"stop": 3, "step": 0.0})).is_err());
         assert!(run("arange", json!({"stop": 1e300, "step": 1e-300})).is_err());
+    }
+
+    #[test]
+    fn arange_take_sets_the_length_and_is_checked() {
+        let r = run(
+            "arange",
+            json!({"start": 0.1, "stop": 7.3, "step": 0.3, "take": [20, -3, 7]}),
+        );
+        assert_eq!(r.unwrap().shape, vec![7]);
+        let r = run("arange", json!({"stop": 10, "take": [9, -1, 0]})).unwrap();
+        assert_eq!((r.shape, r.dtype), (vec![0], DType::Int64));
+        for bad in [
+            json!([0, 1, 11]),
+            json!([-1, 1, 2]),
+            json!([0, 0, 2]),
+            json!([1, 2]),
+        ] {
+            let e = run("arange", json!({"stop": 10, "take": bad})).unwrap_err();
+            assert_eq!(e.at.as_deref(), Some("take"), "{bad}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod overlap;
 mod reduction;
 mod reshape;
 mod scan;
+pub(super) mod solve_pd;
 mod sources;
 mod tasks;
 

@@ -1,5 +1,6 @@
 //! Slices into sources: `zeros`, `ones`, `full` become the smaller source;
-//! `arange` (integer start and step) and `linspace` the shorter sequence; `eye`
+//! an integer `arange` and `linspace` the shorter sequence, a float `arange` the
+//! same sequence with `take` (the positions kept, so values keep their bits); `eye`
 //! a smaller eye with its diagonal moved. The result keeps the chunks the slice
 //! had. Random sources and `from_npy` are opaque: a slice of a random source is
 //! kept as a slice (values depend on seed, shape and chunks), and lowering
@@ -52,15 +53,36 @@ pub(crate) fn push(
             else {
                 return None;
             };
-            let start = attrs.get("start").and_then(Value::as_i64)?;
-            let step = attrs.get("step").and_then(Value::as_i64)?;
-            let (new_start, new_step) = (start + *s as i64 * step, step * k);
-            attrs.insert("start".into(), Value::from(new_start));
-            attrs.insert("step".into(), Value::from(new_step));
-            attrs.insert(
-                "stop".into(),
-                Value::from(new_start + *len as i64 * new_step),
-            );
+            let int = |key: &str, default: i64| match attrs.get(key) {
+                None => Some(default),
+                Some(v) => v.as_i64(),
+            };
+            match (int("start", 0), int("step", 1), attrs.get("take")) {
+                (Some(start), Some(step), None) if attrs.get("stop").is_some_and(Value::is_i64) => {
+                    // Integers: the shorter sequence itself.
+                    let (new_start, new_step) = (start + *s as i64 * step, step * k);
+                    attrs.insert("start".into(), Value::from(new_start));
+                    attrs.insert("step".into(), Value::from(new_step));
+                    attrs.insert(
+                        "stop".into(),
+                        Value::from(new_start + *len as i64 * new_step),
+                    );
+                }
+                _ => {
+                    // Floats (a shorter float arange need not give the same bits):
+                    // the same sequence, taking only the sliced positions.
+                    let (first, stride) = match attrs.get("take") {
+                        None => (0, 1),
+                        Some(Value::Array(t)) => match t[..] {
+                            [ref f, ref st, _] => (f.as_i64()?, st.as_i64()?),
+                            _ => return None,
+                        },
+                        Some(_) => return None,
+                    };
+                    let take = [first + *s as i64 * stride, stride * k, *len as i64];
+                    attrs.insert("take".into(), Value::from(take.to_vec()));
+                }
+            }
         }
         "linspace" => {
             let [
@@ -145,6 +167,20 @@ mod tests {
         c = linspace(start=0.2, stop=0.8, num=3, endpoint=true, chunks=[[3]])  # [3] float64
         d = eye(N=4, M=8, k=2, dtype="float64", chunks=[[3,1],[4,4]])  # [4, 8] float64
         outputs: a, b, c, d
+        "#);
+    }
+
+    #[test]
+    fn a_float_arange_keeps_its_sequence_and_takes_positions() {
+        let doc = r#"{"tessera": 1, "nodes": {
+            "r": {"op": "arange", "start": 0.5, "stop": 10, "step": 0.25, "chunks": 10},
+            "s": {"op": "getitem", "args": ["r"], "index": [[30, 2, -4]]},
+            "b": {"op": "getitem", "args": ["s"], "index": [[1, null, 2]]}},
+            "outputs": ["b"]}"#;
+        // b = r[30:2:-4][1::2]: positions 26, 18, 10 of the same sequence.
+        insta::assert_snapshot!(plan_after(doc, "slice-pushdown"), @r#"
+        b = arange(start=0.5, stop=10, step=0.25, take=[26,-8,3], chunks=[[1,2]])  # [3] float64
+        outputs: b
         "#);
     }
 }

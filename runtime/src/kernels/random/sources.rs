@@ -101,9 +101,37 @@ fn is_int(kwargs: &Kwargs, key: &str) -> bool {
     }
 }
 
-/// `arange(start=0, stop, step=1, dtype?, offset?, block_shape?)`: element i is
-/// `start + i*step` for integers; for floats NumPy's fill rule: element 1 is
-/// `start + step` and element i ≥ 2 is `start + i*delta`, `delta = (start + step) - start`.
+/// The sequence positions of `arange`'s elements: `take = [first, stride, num]`
+/// keeps positions `first + i*stride` of the `n` elements; without it, all of them.
+fn positions(op: &str, kwargs: &Kwargs, n: usize) -> Result<(usize, i64, i64), KernelError> {
+    match args::int_list(op, kwargs, "take")? {
+        None => Ok((n, 0, 1)),
+        Some(t) => match t[..] {
+            [first, stride, num] if num >= 0 && stride != 0 => {
+                let last = i128::from(first) + (i128::from(num) - 1) * i128::from(stride);
+                let inside = |p: i128| p >= 0 && p < n as i128;
+                if num > 0 && !(inside(i128::from(first)) && inside(last)) {
+                    return Err(err(
+                        op,
+                        format!("`take` {t:?} reaches outside the {n} elements"),
+                    ));
+                }
+                Ok((num as usize, first, stride))
+            }
+            _ => Err(err(
+                op,
+                format!("`take` must be [first, stride, num] with stride != 0, got {t:?}"),
+            )),
+        },
+    }
+}
+
+/// `arange(start=0, stop, step=1, dtype?, take?, offset?, block_shape?)`: element
+/// at sequence position p is `start + p*step` for integers; for floats NumPy's
+/// fill rule: position 1 is `start + step` and position p ≥ 2 is `start + p*delta`,
+/// `delta = (start + step) - start`. Element i is position i, or `first + i*stride`
+/// with `take = [first, stride, num]` (so a slice's values are the whole one's, bit
+/// for bit).
 pub(crate) fn arange(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
     let op = "arange";
     args::arity(op, values, 0)?;
@@ -126,9 +154,13 @@ pub(crate) fn arange(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelE
         } else {
             0
         };
+        let (n, first, stride) = positions(op, kwargs, n)?;
         let block = Block::parse(op, kwargs, Some(vec![n]))?;
         let data: Vec<i64> = (block.offset[0]..block.offset[0] + block.shape[0])
-            .map(|i| start.wrapping_add((i as i64).wrapping_mul(step)))
+            .map(|i| {
+                let p = first.wrapping_add((i as i64).wrapping_mul(stride));
+                start.wrapping_add(p.wrapping_mul(step))
+            })
             .collect();
         return Ok(Value::Array(cast(&build(op, &block, data)?, dtype)));
     }
@@ -143,8 +175,11 @@ pub(crate) fn arange(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelE
         return Err(err(op, "arange: cannot compute length"));
     }
     let n = if len > 0.0 { len as usize } else { 0 };
+    let (n, first, stride) = positions(op, kwargs, n)?;
     let block = Block::parse(op, kwargs, Some(vec![n]))?;
-    let idx = block.offset[0]..block.offset[0] + block.shape[0];
+    // Positions are within the sequence (checked by `positions`): non-negative.
+    let idx = (block.offset[0]..block.offset[0] + block.shape[0])
+        .map(|i| (first + i as i64 * stride) as usize);
     let second = start + step;
     let arr = if dtype == DType::Float32 {
         let (s, b1) = (start as f32, second as f32);
@@ -318,6 +353,35 @@ mod tests {
         };
         assert_eq!(e.shape(), &[0]);
         assert!(arange(&[], &kw(json!({"stop": 3, "step": 0}))).is_err());
+    }
+
+    #[test]
+    fn arange_take_picks_positions_of_the_whole_sequence() {
+        let whole = kw(json!({"start": 0.1, "stop": 7.3, "step": 0.3}));
+        let v = f64s(arange(&[], &whole).unwrap());
+        for (first, stride, num) in [(20i64, -3i64, 7usize), (0, 1, 5), (1, 2, 12), (23, -1, 24)] {
+            let mut k = whole.clone();
+            k.insert("take".into(), json!([first, stride, num]));
+            let got = f64s(arange(&[], &k).unwrap());
+            let want: Vec<f64> = (0..num as i64)
+                .map(|i| v[(first + i * stride) as usize])
+                .collect();
+            assert_eq!(got, want, "take {first} {stride} {num}");
+            // One block of it, as lowering asks.
+            k.insert("offset".into(), json!([2]));
+            k.insert("block_shape".into(), json!([3]));
+            assert_eq!(f64s(arange(&[], &k).unwrap()), want[2..5].to_vec());
+        }
+        let mut ints = kw(json!({"start": 3, "stop": 40, "step": 4, "take": [8, -2, 4]}));
+        let Value::Array(a) = arange(&[], &ints).unwrap() else {
+            panic!()
+        };
+        assert_eq!(a, from_vec(&[4], vec![35i64, 27, 19, 11]).unwrap());
+        // Positions outside the sequence and a zero stride are errors.
+        ints.insert("take".into(), json!([8, 2, 4]));
+        assert!(arange(&[], &ints).is_err());
+        ints.insert("take".into(), json!([0, 0, 4]));
+        assert!(arange(&[], &ints).is_err());
     }
 
     #[test]
