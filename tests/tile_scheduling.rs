@@ -1,7 +1,8 @@
 //! Scheduling of tile DAGs: W3's blocked Cholesky (4000 × 4000, chunks 1000) with
 //! the default memory-aware policy (`dask-order`) holds at most twice the matrix's
-//! bytes at once, and runs the POTRF/TRSM chain (the critical path) first. Peak
-//! bytes and the order of tasks come from the run's trace.
+//! bytes at once, and runs the POTRF/TRSM chain (the critical path) first. Chunks
+//! of 1000 are factored in tiles of 500 (`MAX_TILE`), so the order is checked on
+//! the 8 × 8 tile grid. Peak bytes and the order of tasks come from the run's trace.
 
 use ndarray::{ArrayD, IxDyn};
 use serde_json::Value as Json;
@@ -120,7 +121,12 @@ fn w3_cholesky_peak_memory_and_critical_path_first() {
             .position(|k| kind(k).is_some_and(|(w, i)| w == want && i == idx))
             .unwrap_or_else(|| panic!("no {want} {idx:?} in {order:?}"))
     };
-    let tiles = n / 1000;
+    // Chunks of 1000 are factored in tiles of 500.
+    let tiles = n / 500;
+    assert!(
+        order.iter().any(|k| kind(k) == Some(("potrf", vec![tiles - 1, tiles - 1]))),
+        "the factor is computed on the 500-tile grid: {order:?}"
+    );
     for k in 0..tiles - 1 {
         // POTRF(k+1) runs before any update of step k that it does not need
         // (trailing tiles right of column k+1): the critical path goes first.

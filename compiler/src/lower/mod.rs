@@ -100,6 +100,12 @@ pub fn lower_nodes(
         Some((g, n)) => (g, n.as_slice()),
         None => (graph, nodes),
     };
+    // Choleskys of long chunks are factored in smaller tiles.
+    let tiled = rules::cholesky_tiles::expand(graph, nodes)?;
+    let (graph, nodes) = match &tiled {
+        Some((g, n)) => (g, n.as_slice()),
+        None => (graph, nodes),
+    };
     let mut lowerer = Lowerer::new(graph, options.clone());
     let mut outputs = Vec::with_capacity(nodes.len());
     let mut output_blocks = Vec::with_capacity(nodes.len());

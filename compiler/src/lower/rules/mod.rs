@@ -2,6 +2,7 @@
 //! expression that computes that block.
 
 mod axes;
+pub(super) mod cholesky_tiles;
 mod elementwise;
 mod fallback;
 mod fused;

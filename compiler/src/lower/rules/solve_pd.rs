@@ -143,13 +143,13 @@ fn fault(node: &ValidNode, message: String) -> LowerError {
     }
 }
 
-fn push(out: &mut Vec<ValidNode>, node: ValidNode) -> NodeIdx {
+pub(super) fn push(out: &mut Vec<ValidNode>, node: ValidNode) -> NodeIdx {
     out.push(node);
     NodeIdx(u32::try_from(out.len() - 1).expect("fewer than 2^32 nodes"))
 }
 
 /// A new node, checked and inferred by the catalogue as validation would.
-fn make(
+pub(super) fn make(
     out: &[ValidNode],
     id: &str,
     pointer: &str,
@@ -178,7 +178,7 @@ fn make(
 }
 
 /// Node references rewritten through `map` (lists walked with a stack).
-fn remap(args: &mut [ValidArg], map: &[NodeIdx]) {
+pub(super) fn remap(args: &mut [ValidArg], map: &[NodeIdx]) {
     let mut stack: Vec<&mut ValidArg> = args.iter_mut().collect();
     while let Some(a) = stack.pop() {
         match a {
