@@ -81,7 +81,7 @@ fn w6_fused(bencher: Bencher) {
 }
 
 /// W7: `(A @ B)[:10, :10]`, A and B 4000 × 4000 in memory, chunks 500.
-#[divan::bench(sample_count = 3, sample_size = 1)]
+#[divan::bench(sample_count = 200, sample_size = 1)]
 fn w7_slice_matmul(bencher: Bencher) {
     let a = Array::from_ndarray(random_matrix(4000, 4000, 1), 500).unwrap();
     let b = Array::from_ndarray(random_matrix(4000, 4000, 2), 500).unwrap();

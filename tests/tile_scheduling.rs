@@ -124,7 +124,9 @@ fn w3_cholesky_peak_memory_and_critical_path_first() {
     // Chunks of 1000 are factored in tiles of 500.
     let tiles = n / 500;
     assert!(
-        order.iter().any(|k| kind(k) == Some(("potrf", vec![tiles - 1, tiles - 1]))),
+        order
+            .iter()
+            .any(|k| kind(k) == Some(("potrf", vec![tiles - 1, tiles - 1]))),
         "the factor is computed on the 500-tile grid: {order:?}"
     );
     for k in 0..tiles - 1 {

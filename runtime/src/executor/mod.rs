@@ -92,6 +92,14 @@ pub trait Executor: Send + Sync {
     fn execute(&self, plan: &Plan<'_>, options: &RunOptions<'_>) -> Result<RunOutput, RunError>;
 }
 
+/// The number of cores this process may use (`std::thread::available_parallelism`,
+/// at least 1), read once: on Linux it reads cgroup files, which costs more than a
+/// small computation.
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
 /// The executor with this name: `"sync"`, or `"threads"` with `workers`
 /// workers (0 means one per core).
 pub fn by_name(name: &str, workers: usize) -> Option<Box<dyn Executor>> {

@@ -77,7 +77,7 @@ impl ThreadsExecutor {
     /// An executor with `workers` workers (0 means one per available core).
     pub fn new(workers: usize) -> ThreadsExecutor {
         let workers = if workers == 0 {
-            std::thread::available_parallelism().map_or(1, usize::from)
+            super::cores()
         } else {
             workers
         };

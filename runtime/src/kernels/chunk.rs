@@ -202,9 +202,7 @@ impl Tiling<'_> {
         };
         let bytes = self.shape.iter().product::<usize>() * std::mem::size_of::<T>();
         let threads = if bytes >= PARALLEL_BYTES {
-            std::thread::available_parallelism()
-                .map_or(1, usize::from)
-                .min(rows)
+            crate::executor::cores().min(rows)
         } else {
             1
         };
