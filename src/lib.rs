@@ -21,9 +21,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 pub use array::{
-    Array, ArrayError, Axis, Bindings, Boundary, Chunking, DType, DelayedBlocks, Element, Ellipsis,
-    NewAxis, TensorAxes, compute_many, compute_many_with, concatenate, linalg, random, stack,
-    task_graph, to_document, where_,
+    Array, ArrayError, Axis, Bindings, Boundaries, Boundary, Chunking, DType, DelayedBlocks,
+    Element, Ellipsis, NewAxis, TensorAxes, compute_many, compute_many_with, concatenate, linalg,
+    random, stack, task_graph, to_document, where_,
 };
 pub use delayed::{Delayed, delayed};
 pub use graph::{Graph, GraphError, Key, Keys, Nested, Spec, get};

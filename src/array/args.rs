@@ -300,6 +300,57 @@ impl Boundary {
     }
 }
 
+/// The boundary of every axis of a `map_overlap`: one for all axes (any
+/// [`Boundary`] converts), or one per axis (a `Vec` or an array of them).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Boundaries {
+    /// The same boundary on every axis.
+    All(Boundary),
+    /// Boundary `i` on axis `i`.
+    PerAxis(Vec<Boundary>),
+}
+
+impl Boundaries {
+    /// The graph format's JSON form: a mode, or an object from axis to mode.
+    pub(crate) fn to_json(&self) -> Json {
+        match self {
+            Boundaries::All(b) => b.to_json(),
+            Boundaries::PerAxis(v) => Json::Object(
+                v.iter()
+                    .enumerate()
+                    .map(|(axis, b)| (axis.to_string(), b.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The boundary of `axis` (`None` past the listed axes).
+    pub(crate) fn of(&self, axis: usize) -> Boundary {
+        match self {
+            Boundaries::All(b) => *b,
+            Boundaries::PerAxis(v) => v.get(axis).copied().unwrap_or(Boundary::None),
+        }
+    }
+}
+
+impl From<Boundary> for Boundaries {
+    fn from(b: Boundary) -> Boundaries {
+        Boundaries::All(b)
+    }
+}
+
+impl From<Vec<Boundary>> for Boundaries {
+    fn from(v: Vec<Boundary>) -> Boundaries {
+        Boundaries::PerAxis(v)
+    }
+}
+
+impl<const N: usize> From<[Boundary; N]> for Boundaries {
+    fn from(v: [Boundary; N]) -> Boundaries {
+        Boundaries::PerAxis(v.to_vec())
+    }
+}
+
 /// The `axes` of `tensordot`: how many trailing axes of `a` meet as many leading
 /// axes of `b`, or two explicit lists.
 #[derive(Debug, Clone, PartialEq, Eq)]

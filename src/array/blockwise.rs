@@ -10,7 +10,7 @@ use serde_json::{Map, Value as Json, json};
 use tessera_ir::DType;
 use tessera_runtime::{TaskError, Value};
 
-use super::args::{Boundary, IntoOperand};
+use super::args::{Boundaries, Boundary, IntoOperand};
 use super::compute::Element;
 use super::error::ArrayError;
 use super::expr::{BlockFn, Expr};
@@ -20,20 +20,21 @@ use super::{Array, obj};
 impl Array {
     /// Applies the registered block function `func` to every block extended by
     /// `depth` ghost cells per side (an integer, a per-axis list, or an object from
-    /// axis to integer), with `boundary` beyond the array's edges; `trim` removes
+    /// axis to integer), with `boundary` beyond the array's edges (one for all axes
+    /// or one per axis, see [`Boundaries`]); `trim` removes
     /// the ghost cells from the results. `attrs` are the function's own attributes.
     pub fn map_overlap(
         &self,
         func: &str,
         depth: impl Into<Json>,
-        boundary: Boundary,
+        boundary: impl Into<Boundaries>,
         trim: bool,
         attrs: Map<String, Json>,
     ) -> Result<Array, ArrayError> {
         let mut all = obj(json!({
             "fn": func,
             "depth": depth.into(),
-            "boundary": boundary.to_json(),
+            "boundary": boundary.into().to_json(),
             "trim": trim,
         }));
         all.extend(attrs);
@@ -46,7 +47,7 @@ impl Array {
     pub fn correlate(
         &self,
         weights: &ArrayD<f64>,
-        boundary: Boundary,
+        boundary: impl Into<Boundaries>,
     ) -> Result<Array, ArrayError> {
         let depth: Vec<usize> = weights.shape().iter().map(|&n| n / 2).collect();
         let nested = Value::Array(weights.clone().into()).to_json();
@@ -62,7 +63,11 @@ impl Array {
     /// Dask's `overlap`: every block extended by `depth` ghost cells per side
     /// (`map_overlap` with the built-in `identity` and no trimming); per-axis depths
     /// may be `[before, after]` with boundary `None`.
-    pub fn overlap(&self, depth: impl Into<Json>, boundary: Boundary) -> Result<Array, ArrayError> {
+    pub fn overlap(
+        &self,
+        depth: impl Into<Json>,
+        boundary: impl Into<Boundaries>,
+    ) -> Result<Array, ArrayError> {
         self.map_overlap("identity", depth, boundary, false, Map::new())
     }
 
@@ -74,8 +79,9 @@ impl Array {
     pub fn trim_overlap(
         &self,
         depth: &[(usize, usize)],
-        boundary: Boundary,
+        boundary: impl Into<Boundaries>,
     ) -> Result<Array, ArrayError> {
+        let boundary = boundary.into();
         if depth.len() != self.ndim() {
             return Err(ArrayError::Build {
                 op: "trim".to_owned(),
@@ -87,12 +93,12 @@ impl Array {
                 ),
             });
         }
-        let edges = !matches!(boundary, Boundary::None);
         let mut x = self.clone();
         for (axis, &(before, after)) in depth.iter().enumerate() {
             if before == 0 && after == 0 {
                 continue;
             }
+            let edges = !matches!(boundary.of(axis), Boundary::None);
             let sizes = x.chunks().0[axis].clone();
             let count = sizes.len();
             let mut pieces = Vec::with_capacity(count);
@@ -209,7 +215,7 @@ impl Array {
         &self,
         f: F,
         depth: impl Into<Json>,
-        boundary: Boundary,
+        boundary: impl Into<Boundaries>,
     ) -> Result<Array, ArrayError>
     where
         T: Element,
@@ -218,7 +224,7 @@ impl Array {
         self.check_dtype::<T>()?;
         let attrs = obj(json!({
             "depth": depth.into(),
-            "boundary": boundary.to_json(),
+            "boundary": boundary.into().to_json(),
             "trim": true,
         }));
         self.with_closure("map_overlap", block_fn(f), attrs)
@@ -342,5 +348,45 @@ mod tests {
         let back = o.trim_overlap(&[(1, 2), (0, 0)], Boundary::None).unwrap();
         assert_eq!(back.compute::<f64>().unwrap(), data);
         assert!(o.trim_overlap(&[(1, 2)], Boundary::None).is_err());
+    }
+
+    #[test]
+    fn boundaries_per_axis() {
+        let data = ArrayD::from_shape_fn(IxDyn(&[7, 5]), |ix| (ix[0] * 5 + ix[1]) as f64);
+        let x = Array::from_ndarray(data.clone(), vec![vec![3, 4], vec![2, 3]]).unwrap();
+        // Rows reflect (ghost rows at the edges), columns none (no ghost columns
+        // at the edges): as Dask's boundary={0: "reflect", 1: "none"}.
+        let both = [Boundary::Reflect, Boundary::None];
+        let o = x.overlap(json!(1), both).unwrap();
+        assert_eq!(o.chunks().0, vec![vec![5, 6], vec![3, 4]]);
+        let got = o.compute::<f64>().unwrap();
+        let rows = [0usize, 0, 1, 2, 3, 2, 3, 4, 5, 6, 6];
+        let cols = [0usize, 1, 2, 1, 2, 3, 4];
+        for (r, &sr) in rows.iter().enumerate() {
+            for (c, &sc) in cols.iter().enumerate() {
+                assert_eq!(got[[r, c]], data[[sr, sc]], "({r}, {c})");
+            }
+        }
+        let back = o.trim_overlap(&[(1, 1), (1, 1)], both).unwrap();
+        assert_eq!(back.chunks(), x.chunks());
+        assert_eq!(back.compute::<f64>().unwrap(), data);
+        // A per-axis correlate, chunked, equals the whole-array one, and differs
+        // from the same boundary on both axes.
+        let w = ArrayD::from_shape_fn(IxDyn(&[3, 3]), |ix| (ix[0] * 3 + ix[1]) as f64);
+        let modes = vec![Boundary::Periodic, Boundary::Constant(2.5)];
+        let whole = Array::from_ndarray(data.clone(), 7).unwrap();
+        let want = whole
+            .correlate(&w, modes.clone())
+            .unwrap()
+            .compute::<f64>()
+            .unwrap();
+        let chunked = x.correlate(&w, modes).unwrap().compute::<f64>().unwrap();
+        assert_eq!(chunked, want);
+        let same = x
+            .correlate(&w, Boundary::Periodic)
+            .unwrap()
+            .compute::<f64>()
+            .unwrap();
+        assert_ne!(same, want);
     }
 }

@@ -57,7 +57,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value as Json};
 use tessera_ir::{ArrayMeta, Chunks, Meta};
 
-pub use args::{Axis, Boundary, Chunking, IntoOperand, OperandArg, Scalar, TensorAxes};
+pub use args::{Axis, Boundaries, Boundary, Chunking, IntoOperand, OperandArg, Scalar, TensorAxes};
 pub use blockwise::operand;
 pub use compute::{Element, compute_many, compute_many_with, task_graph};
 pub use delayed::DelayedBlocks;
