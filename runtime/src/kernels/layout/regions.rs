@@ -50,9 +50,16 @@ fn split(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
     region(op, &x, &start, &stop).map(Value::Array)
 }
 
-/// Joins a grid of arrays given as nested lists: the outer list runs along axis 0,
-/// the next along axis 1, and so on for as many levels as the nesting has.
-pub(crate) fn merge_grid(op: &str, grid: &Value) -> Result<Array, KernelError> {
+/// A grid of arrays: its shape (pieces per axis) and its pieces in C order.
+pub(crate) type GridLeaves<'v> = (Vec<usize>, Vec<&'v Array>);
+
+/// The shape and leaves (in C order) of a grid of arrays given as nested lists:
+/// the outer list runs along axis 0, the next along axis 1, and so on, every list
+/// at one depth as long as the first. `None` when `grid` is not a list.
+pub(crate) fn grid_leaves<'v>(
+    op: &str,
+    grid: &'v Value,
+) -> Result<Option<GridLeaves<'v>>, KernelError> {
     // The grid's shape, read down the first elements.
     let mut dims = Vec::new();
     let mut probe = grid;
@@ -60,10 +67,10 @@ pub(crate) fn merge_grid(op: &str, grid: &Value) -> Result<Array, KernelError> {
         dims.push(items.len());
         probe = items
             .first()
-            .ok_or_else(|| err(op, "empty list in the grid of pieces"))?;
+            .ok_or_else(|| err(op, "an empty list in the grid of pieces"))?;
     }
     if dims.is_empty() {
-        return Err(err(op, "expected a (nested) list of arrays"));
+        return Ok(None);
     }
     // Leaves in C order of the grid, with an explicit stack.
     let mut leaves = Vec::with_capacity(dims.iter().product());
@@ -75,7 +82,7 @@ pub(crate) fn merge_grid(op: &str, grid: &Value) -> Result<Array, KernelError> {
                     return Err(err(
                         op,
                         format!(
-                            "ragged grid: a list at depth {depth} has {} pieces, expected {}",
+                            "ragged grid of pieces: a list at depth {depth} has {} pieces, expected {}",
                             items.len(),
                             dims[depth]
                         ),
@@ -83,12 +90,12 @@ pub(crate) fn merge_grid(op: &str, grid: &Value) -> Result<Array, KernelError> {
                 }
                 stack.extend(items.iter().rev().map(|item| (item, depth + 1)));
             }
-            Value::Array(a) if depth == dims.len() => leaves.push(a.clone()),
+            Value::Array(a) if depth == dims.len() => leaves.push(a),
             other => {
                 return Err(err(
                     op,
                     format!(
-                        "expected an array at depth {}, found a {} at depth {depth}",
+                        "expected an array at depth {} of the grid of pieces, found a {} at depth {depth}",
                         dims.len(),
                         other.type_name()
                     ),
@@ -96,8 +103,16 @@ pub(crate) fn merge_grid(op: &str, grid: &Value) -> Result<Array, KernelError> {
             }
         }
     }
+    Ok(Some((dims, leaves)))
+}
+
+/// Joins a grid of arrays given as nested lists (see [`grid_leaves`]).
+pub(crate) fn merge_grid(op: &str, grid: &Value) -> Result<Array, KernelError> {
+    let Some((dims, leaves)) = grid_leaves(op, grid)? else {
+        return Err(err(op, "expected a (nested) list of arrays"));
+    };
     // Join the innermost level first: groups of dims[level] pieces along axis `level`.
-    let mut pieces = leaves;
+    let mut pieces: Vec<Array> = leaves.into_iter().cloned().collect();
     for level in (0..dims.len()).rev() {
         pieces = pieces
             .chunks(dims[level])

@@ -8,6 +8,7 @@ use ndarray::{ArcArray, Axis, IxDyn};
 use super::boundary::Mode;
 use crate::kernels::KernelError;
 use crate::kernels::layout::cast::typed;
+use crate::kernels::layout::regions::grid_leaves;
 use crate::kernels::reduce::args::err;
 use crate::value::{Array, Value};
 
@@ -38,15 +39,7 @@ impl Grid {
     /// The grid of `value`: an array, or nested lists of arrays whose nesting
     /// depth is their number of dimensions and whose sizes line up along each axis.
     pub(super) fn new(op: &str, value: &Value) -> Result<Grid, KernelError> {
-        let mut dims = Vec::new();
-        let mut probe = value;
-        while let Value::List(items) | Value::Tuple(items) = probe {
-            dims.push(items.len());
-            probe = items
-                .first()
-                .ok_or_else(|| err(op, "an empty list in the grid of pieces"))?;
-        }
-        if dims.is_empty() {
+        let Some((dims, leaves)) = grid_leaves(op, value)? else {
             return match value {
                 Value::Array(a) => Ok(Grid::single(a)),
                 other => Err(err(
@@ -57,37 +50,7 @@ impl Grid {
                     ),
                 )),
             };
-        }
-        let mut leaves: Vec<&Array> = Vec::with_capacity(dims.iter().product());
-        let mut stack = vec![(value, 0usize)];
-        while let Some((v, depth)) = stack.pop() {
-            match v {
-                Value::List(items) | Value::Tuple(items) if depth < dims.len() => {
-                    if items.len() != dims[depth] {
-                        return Err(err(
-                            op,
-                            format!(
-                                "ragged grid of pieces: a list at depth {depth} has {} pieces, expected {}",
-                                items.len(),
-                                dims[depth]
-                            ),
-                        ));
-                    }
-                    stack.extend(items.iter().rev().map(|x| (x, depth + 1)));
-                }
-                Value::Array(a) if depth == dims.len() => leaves.push(a),
-                other => {
-                    return Err(err(
-                        op,
-                        format!(
-                            "expected an array at depth {} of the grid of pieces, found a {} at depth {depth}",
-                            dims.len(),
-                            other.type_name()
-                        ),
-                    ));
-                }
-            }
-        }
+        };
         let nd = dims.len();
         let dtype = leaves[0].dtype();
         for (i, leaf) in leaves.iter().enumerate() {
