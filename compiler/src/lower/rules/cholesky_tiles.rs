@@ -84,35 +84,32 @@ pub(crate) fn expand(
         let Some(ValidArg::Node(a)) = node.args.first().cloned() else {
             return Err(fault("needs an array argument".into()));
         };
+        // A derived node `<id>/<what>`, checked by the catalogue, appended to `out`.
+        let mut derived = |what: &str,
+                           op: &str,
+                           arg: NodeIdx,
+                           attrs: Map<String, Json>,
+                           out: &mut Vec<ValidNode>|
+         -> Result<NodeIdx, LowerError> {
+            let id = fresh(&node.id, what);
+            let pointer = format!("{}/{what}", node.pointer);
+            let made =
+                make(out, &id, &pointer, op, vec![ValidArg::Node(arg)], attrs).map_err(fault)?;
+            Ok(push(out, made))
+        };
         let mut attrs = Map::new();
         attrs.insert(
             "chunks".into(),
             chunks_json(&[tiling.clone(), tiling.clone()]),
         );
-        let id = fresh(&node.id, "tiles");
-        let pointer = format!("{}/tiles", node.pointer);
-        let input = make(
-            &out,
-            &id,
-            &pointer,
-            "rechunk",
-            vec![ValidArg::Node(a)],
-            attrs,
-        )
-        .map_err(fault)?;
-        let input = push(&mut out, input);
-        let id = fresh(&node.id, "factor");
-        let pointer = format!("{}/factor", node.pointer);
-        let factor = make(
-            &out,
-            &id,
-            &pointer,
+        let input = derived("tiles", "rechunk", a, attrs, &mut out)?;
+        let factor = derived(
+            "factor",
             "linalg.cholesky",
-            vec![ValidArg::Node(input)],
+            input,
             node.attrs.clone(),
-        )
-        .map_err(fault)?;
-        let factor = push(&mut out, factor);
+            &mut out,
+        )?;
         let chunks = node
             .meta
             .as_array()
