@@ -190,7 +190,10 @@ impl Setup {
         optimize_s: f64,
         lower_s: f64,
     ) -> Result<Computed, ComputeError> {
-        let registry = options.registry.unwrap_or_else(|| default_registry());
+        let base = options.registry.unwrap_or_else(|| default_registry());
+        // `from_npy` reads under the root the lowering resolved paths against.
+        let confined = crate::registry::with_files(base, &options.lower.files);
+        let registry = confined.as_ref().unwrap_or(base);
         let exec_options = ExecOptions {
             policy: self.policy.as_ref(),
             trace: options.trace,

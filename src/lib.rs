@@ -27,7 +27,10 @@ pub use array::{
 };
 pub use delayed::{Delayed, delayed};
 pub use graph::{Graph, GraphError, Key, Keys, Nested, Spec, get};
-pub use output::{OutputError, file_stem, write_outputs};
+pub use output::{
+    MANIFEST, OutDir, OutputError, Staged, file_stem, output_name_collisions, remove_temporaries,
+    stage, write_outputs,
+};
 pub use tessera_compiler as compiler;
 pub use tessera_ir as ir;
 pub use tessera_runtime as runtime;

@@ -1,6 +1,7 @@
 //! The `tessera` command line: argument parsing and exit codes only; the work is
 //! done by the `tessera` library.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -42,10 +43,11 @@ enum Command {
     Run {
         /// The graph document (`-` reads standard input).
         file: String,
-        /// The folder to write outputs into (created if needed).
+        /// The folder to write outputs into (created if needed), with
+        /// tessera-manifest.json written last.
         #[arg(long)]
         out: PathBuf,
-        /// Also write timing and memory statistics as JSON to this file.
+        /// Also write timing and memory statistics as JSON to this file (`-`: standard output).
         #[arg(long)]
         stats: Option<PathBuf>,
         /// Number of worker threads (default: all cores).
@@ -57,7 +59,7 @@ enum Command {
         /// Executor: threads (default) or sync (one thread, deterministic order).
         #[arg(long, default_value = "threads")]
         executor: String,
-        /// Write a Chrome trace-event file (open it in Perfetto).
+        /// Write a Chrome trace-event file (open it in Perfetto; `-`: standard output).
         #[arg(long)]
         trace: Option<PathBuf>,
         /// Resolve `from_npy` paths against this folder instead of the document's.
@@ -150,10 +152,7 @@ fn main() -> ExitCode {
                 Err(e) => return fail(2, &e),
             };
             match tessera::validate_source(&source, data_root) {
-                Ok(summary) => {
-                    println!("{}: valid ({summary})", source.name());
-                    ExitCode::SUCCESS
-                }
+                Ok(summary) => print_stdout(&format!("{}: valid ({summary})\n", source.name())),
                 Err(faults) => {
                     eprintln!("{}: invalid document", source.name());
                     eprintln!("{faults}");
@@ -161,10 +160,7 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Ops => {
-            print!("{}", tessera::ops_listing());
-            ExitCode::SUCCESS
-        }
+        Command::Ops => print_stdout(&tessera::ops_listing()),
         Command::Run {
             file,
             out,
@@ -180,6 +176,11 @@ fn main() -> ExitCode {
                 Ok(source) => source,
                 Err(e) => return fail(2, &e),
             };
+            // An interrupted run removes its temporary files (no output is claimed).
+            let _ = ctrlc::set_handler(|| {
+                tessera::remove_temporaries();
+                std::process::exit(130);
+            });
             let options = RunOptions {
                 out_dir: out,
                 stats_file: stats,
@@ -213,10 +214,7 @@ fn main() -> ExitCode {
                 Err(e) => return fail(2, &e),
             };
             match tessera::optimize::optimized_document(&source, &optimizer.flags(), data_root) {
-                Ok(text) => {
-                    print!("{text}");
-                    ExitCode::SUCCESS
-                }
+                Ok(text) => print_stdout(&text),
                 Err(e) => fail(e.exit_code(), &e),
             }
         }
@@ -230,10 +228,7 @@ fn main() -> ExitCode {
                 Err(e) => return fail(2, &e),
             };
             match tessera::optimize::explain(&source, &optimizer.flags(), data_root) {
-                Ok(text) => {
-                    print!("{text}");
-                    ExitCode::SUCCESS
-                }
+                Ok(text) => print_stdout(&text),
                 Err(e) => fail(e.exit_code(), &e),
             }
         }
@@ -273,14 +268,22 @@ fn viz(
         Err(e) => return fail(e.exit_code(), &format!("{}: {e}", source.name())),
     };
     match out {
-        None => {
-            print!("{dot}");
-            ExitCode::SUCCESS
-        }
+        None => print_stdout(&dot),
         Some(path) => match write_picture(&dot, path) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(e.exit_code(), &e),
         },
+    }
+}
+
+/// Writes `text` on standard output; a reader that went away (`| head`) ends the
+/// command quietly.
+fn print_stdout(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => fail(1, &format!("cannot write to standard output: {e}")),
     }
 }
 

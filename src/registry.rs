@@ -2,6 +2,7 @@
 
 use std::sync::OnceLock;
 
+use tessera_ir::InferContext;
 use tessera_runtime::Registry;
 
 /// The registry `tessera run` uses: built-ins plus every array kernel, built once.
@@ -12,4 +13,15 @@ pub fn default_registry() -> &'static Registry {
         tessera_runtime::kernels::register_all(&mut registry);
         registry
     })
+}
+
+/// `base` with its `from_npy` reading under `files`' root (a document's folder or
+/// `--data-root`) rather than the working directory, when `files` names one.
+pub fn with_files(base: &Registry, files: &InferContext) -> Option<Registry> {
+    if files.base_dir.is_none() && files.data_root.is_none() {
+        return None;
+    }
+    let mut registry = base.clone();
+    tessera_runtime::kernels::npy::register_confined(&mut registry, files.clone());
+    Some(registry)
 }

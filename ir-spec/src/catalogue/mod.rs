@@ -114,11 +114,46 @@ pub struct InferContext {
     pub data_root: Option<std::path::PathBuf>,
 }
 
+/// The registered functions that open files, each with the keyword argument naming
+/// the file. A `call` of one of them (however it is reached: a `call` node, a task
+/// of the dask dialect, a `from_delayed` task) has its path checked by
+/// [`InferContext::check_call_files`] when the document is validated, and the
+/// function itself resolves the path the same way when it runs.
+pub const FILE_ARGUMENTS: &[(&str, &str)] = &[("from_npy", "path")];
+
 impl InferContext {
     /// Resolves a `from_npy` path against `data_root` (when set) or `base_dir`,
-    /// refusing absolute paths and paths that leave that folder.
+    /// refusing absolute paths, paths that leave that folder and anything but a
+    /// regular file.
     pub fn resolve_data_path(&self, path: &str) -> Result<std::path::PathBuf, String> {
         sources::resolve_data_path(self, path)
+    }
+
+    /// Checks the files a call of `func` with `kwargs` would open (see
+    /// [`FILE_ARGUMENTS`]); on a fault, the keyword argument and what is wrong.
+    pub fn check_call_files(
+        &self,
+        func: &str,
+        kwargs: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), (&'static str, String)> {
+        for &(name, kwarg) in FILE_ARGUMENTS {
+            if name != func {
+                continue;
+            }
+            match kwargs.get(kwarg) {
+                Some(serde_json::Value::String(path)) => {
+                    self.resolve_data_path(path).map_err(|e| (kwarg, e))?;
+                }
+                Some(other) => {
+                    return Err((
+                        kwarg,
+                        format!("`{kwarg}` of {func} must be a string, found {other}"),
+                    ));
+                }
+                None => {}
+            }
+        }
+        Ok(())
     }
 }
 

@@ -115,8 +115,10 @@ fn array(input: &InferInput<'_>) -> Result<Meta, InferError> {
     make(input, shape, dtype)
 }
 
-/// Resolves a `from_npy` path: relative, staying inside the data root (or the
-/// graph's folder, or the working directory), symbolic links included.
+/// Resolves a path a document names (the one confinement check of every file
+/// read): relative, staying inside the data root (or the graph's folder, or the
+/// working directory when there is neither), symbolic links included, and naming
+/// a regular file.
 pub(crate) fn resolve_data_path(ctx: &InferContext, rel: &str) -> Result<PathBuf, String> {
     let root = match (&ctx.data_root, &ctx.base_dir) {
         (Some(r), _) | (None, Some(r)) => r.clone(),
@@ -160,6 +162,16 @@ pub(crate) fn resolve_data_path(ctx: &InferContext, rel: &str) -> Result<PathBuf
         return Err(format!(
             "the path {rel} leaves the folder {} (through a symbolic link)",
             root.display()
+        ));
+    }
+    // A FIFO or a device would block (or never end) when opened and read: only
+    // regular files are data.
+    let kind = std::fs::metadata(&real)
+        .map_err(|e| format!("cannot open {}: {e}", real.display()))?
+        .file_type();
+    if !kind.is_file() {
+        return Err(format!(
+            "{rel} is not a regular file (a folder, FIFO, socket or device cannot be read)"
         ));
     }
     Ok(real)

@@ -13,8 +13,13 @@ fn call(input: &InferInput<'_>) -> Result<Meta, InferError> {
     if name.is_empty() {
         return Err(InferError::at("fn", "the function name is empty"));
     }
-    if input.opt("kwargs").is_some_and(|k| !k.is_object()) {
-        return Err(InferError::at("kwargs", "kwargs must be an object"));
+    match input.opt("kwargs") {
+        Some(serde_json::Value::Object(kwargs)) => input
+            .ctx
+            .check_call_files(name, kwargs)
+            .map_err(|(kwarg, e)| InferError::at("kwargs", format!("`{kwarg}`: {e}")))?,
+        Some(_) => return Err(InferError::at("kwargs", "kwargs must be an object")),
+        None => {}
     }
     Ok(Meta::Any)
 }

@@ -68,7 +68,8 @@ pub(super) fn input_block(
 }
 
 /// A block of a `from_npy` node: only that block's region is read from the file
-/// (the path resolved against the document's folder or the data root).
+/// (the path relative to the document's folder or the data root, which the
+/// runtime's `from_npy` is bound to).
 pub(super) fn npy_block(
     cx: &mut Lowerer<'_>,
     node: NodeIdx,
@@ -80,10 +81,12 @@ pub(super) fn npy_block(
         .get("path")
         .and_then(serde_json::Value::as_str)
         .ok_or("from_npy needs a `path`")?;
-    let path = cx.options().files.resolve_data_path(rel)?;
+    // Checked here, resolved again by the runtime's `from_npy` against the same
+    // root: the task carries the document's relative path.
+    cx.options().files.resolve_data_path(rel)?;
     let bounds = cx.block_bounds(node, index);
     let mut kwargs = serde_json::Map::new();
-    kwargs.insert("path".into(), json!(path.to_string_lossy()));
+    kwargs.insert("path".into(), json!(rel));
     kwargs.insert(
         "start".into(),
         json!(bounds.iter().map(|b| b.0).collect::<Vec<_>>()),

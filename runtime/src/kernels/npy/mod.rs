@@ -13,37 +13,66 @@ pub use read::read_npy;
 pub use region::read_npy_region;
 pub use write::write_npy;
 
-use std::path::Path;
+use tessera_ir::InferContext;
 
 use super::reduce::args::{self, Kwargs, err};
 use super::{KernelError, KernelFn};
+use crate::error::TaskError;
+use crate::registry::Registry;
 use crate::value::Value;
 
-/// `from_npy(path, start?, stop?)`: the whole array, or the region `start..stop`.
-/// The path is used as given (resolving it against the graph's folder is the
-/// caller's job).
-fn from_npy(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
+const SIGNATURE: &str = "from_npy(path, start?, stop?)";
+
+/// `from_npy(path, start?, stop?)`: the whole array, or the region `start..stop`,
+/// of the file `path` names relative to `files`' root. The path goes through the
+/// same confinement check as at validation ([`InferContext::resolve_data_path`]):
+/// absolute paths, paths leaving the root and non-regular files are refused.
+fn from_npy_in(
+    files: &InferContext,
+    values: &[Value],
+    kwargs: &Kwargs,
+) -> Result<Value, KernelError> {
     let op = "from_npy";
     args::arity(op, values, 0)?;
-    let path = match kwargs.get("path") {
-        Some(serde_json::Value::String(s)) => s.clone(),
+    let rel = match kwargs.get("path") {
+        Some(serde_json::Value::String(s)) => s,
         Some(other) => return Err(err(op, format!("`path` must be a string, got {other}"))),
         None => return Err(err(op, "missing attribute `path`")),
     };
     let start = args::usize_list(op, kwargs, "start")?;
     let stop = args::usize_list(op, kwargs, "stop")?;
-    let path = Path::new(&path);
+    let path = files.resolve_data_path(rel).map_err(|e| err(op, e))?;
     let out = match (start, stop) {
-        (None, None) => read_npy(path),
-        (Some(s), Some(e)) => read_npy_region(path, &s, &e),
+        (None, None) => read_npy(&path),
+        (Some(s), Some(e)) => read_npy_region(&path, &s, &e),
         _ => return Err(err(op, "`start` and `stop` go together")),
     };
     out.map(Value::Array).map_err(|e| err(op, e))
 }
 
+/// `from_npy` with paths relative to the working directory (the root of the Rust
+/// API, which has no document folder).
+fn from_npy(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
+    from_npy_in(&InferContext::default(), values, kwargs)
+}
+
 /// The `.npy` kernels: `(name, signature, function)`.
 pub fn kernels() -> Vec<(&'static str, &'static str, KernelFn)> {
-    vec![("from_npy", "from_npy(path, start?, stop?)", from_npy)]
+    vec![("from_npy", SIGNATURE, from_npy)]
+}
+
+/// Replaces `from_npy` in `registry` by one reading under `files`' root (a
+/// document's folder or `--data-root`), so a run reads exactly what its
+/// validation checked.
+pub fn register_confined(registry: &mut Registry, files: InferContext) {
+    registry.register(
+        "from_npy",
+        SIGNATURE,
+        "array kernel",
+        move |values: &[Value], kwargs: &Kwargs| {
+            from_npy_in(&files, values, kwargs).map_err(TaskError::from)
+        },
+    );
 }
 
 #[cfg(test)]
@@ -154,8 +183,12 @@ mod tests {
         let p = dir.0.join("x.npy");
         let a = from_vec(&[3], vec![1i64, 2, 3]).unwrap();
         write_npy(&p, &a).unwrap();
-        let kw = serde_json::json!({"path": p.to_string_lossy(), "start": [1], "stop": [3]});
-        let Value::Array(got) = from_npy(&[], kw.as_object().unwrap()).unwrap() else {
+        let files = InferContext {
+            base_dir: None,
+            data_root: Some(dir.0.clone()),
+        };
+        let kw = serde_json::json!({"path": "x.npy", "start": [1], "stop": [3]});
+        let Value::Array(got) = from_npy_in(&files, &[], kw.as_object().unwrap()).unwrap() else {
             panic!()
         };
         assert_eq!(got, from_vec(&[2], vec![2i64, 3]).unwrap());
@@ -167,12 +200,39 @@ mod tests {
                 .to_string()
                 .contains("bad magic")
         );
-        let kw = serde_json::json!({"path": dir.0.join("nope.npy").to_string_lossy()});
+        let kw = serde_json::json!({"path": "nope.npy"});
         assert!(
-            from_npy(&[], kw.as_object().unwrap())
+            from_npy_in(&files, &[], kw.as_object().unwrap())
                 .unwrap_err()
                 .0
                 .starts_with("from_npy: ")
         );
+    }
+
+    #[test]
+    fn from_npy_kernel_is_confined_to_its_root() {
+        let dir = TempDir::new("confined");
+        std::fs::create_dir_all(dir.0.join("root")).unwrap();
+        let outside = dir.0.join("secret.npy");
+        write_npy(&outside, &from_vec(&[1], vec![1.0f64]).unwrap()).unwrap();
+        let files = InferContext {
+            base_dir: None,
+            data_root: Some(dir.0.join("root")),
+        };
+        for path in [outside.to_string_lossy().into_owned(), "../secret.npy".into()] {
+            let kw = serde_json::json!({ "path": path });
+            let e = from_npy_in(&files, &[], kw.as_object().unwrap()).unwrap_err();
+            assert!(
+                e.0.contains("absolute paths") || e.0.contains("leaves the folder"),
+                "{path}: {}",
+                e.0
+            );
+        }
+        // The registered function is bound to the root it was given.
+        let mut registry = Registry::new();
+        register_confined(&mut registry, files);
+        let kw = serde_json::json!({"path": "../secret.npy"});
+        let f = registry.get("from_npy").unwrap();
+        assert!(f.call(&[], kw.as_object().unwrap()).is_err());
     }
 }
