@@ -81,7 +81,15 @@ pub fn ops_listing() -> String {
         "== Registered functions (for `call` and dask-dialect tasks)"
     );
     for f in registry::default_registry().list() {
-        let _ = writeln!(out, "  {:<60} {}", f.signature, f.doc);
+        // Every line starts with the function's name (`grep` finds it).
+        let signature = if f.signature.starts_with(&format!("{}(", f.name)) {
+            f.signature
+        } else if f.signature.starts_with('(') {
+            format!("{}{}", f.name, f.signature)
+        } else {
+            format!("{}: {}", f.name, f.signature)
+        };
+        let _ = writeln!(out, "  {signature:<60} {}", f.doc);
     }
     out
 }

@@ -73,7 +73,8 @@ enum Command {
         tessera viz ir-spec/examples/dask-merge.json --color order --out merge.dot\n  \
         tessera viz ir-spec/examples/lazy-slice.json --level expr --out slice.svg\n\n\
         Data are boxes, tasks circles, drawn bottom to top; --color order fills them \
-        from blue (runs first) to red (runs last).")]
+        from blue (runs first) to red (runs last). The plan drawn is the one `run` \
+        executes (optimized; --unoptimized draws the document as written).")]
     Viz {
         /// The graph document (`-` reads standard input).
         file: String,
@@ -89,6 +90,11 @@ enum Command {
         /// Resolve `from_npy` paths against this folder instead of the document's.
         #[arg(long)]
         data_root: Option<PathBuf>,
+        /// Draw the document as written, not the optimized plan that runs.
+        #[arg(long)]
+        unoptimized: bool,
+        #[command(flatten)]
+        optimizer: OptimizerArgs,
     },
     /// Print the optimized document (canonical v1 JSON) on standard output.
     #[command(after_help = "Examples:\n  \
@@ -203,7 +209,16 @@ fn main() -> ExitCode {
             color,
             out,
             data_root,
-        } => viz(&file, &level, color.as_deref(), out.as_deref(), data_root),
+            unoptimized,
+            optimizer,
+        } => viz(
+            &file,
+            &level,
+            color.as_deref(),
+            out.as_deref(),
+            data_root,
+            (!unoptimized).then(|| optimizer.flags()),
+        ),
         Command::Optimize {
             file,
             data_root,
@@ -241,6 +256,7 @@ fn viz(
     color: Option<&str>,
     out: Option<&std::path::Path>,
     data_root: Option<PathBuf>,
+    optimize: Option<tessera::optimize::OptimizeFlags>,
 ) -> ExitCode {
     use tessera::viz::{Color, Level, document_dot, write_picture};
     let level = match level {
@@ -263,7 +279,11 @@ fn viz(
         Err(e) => return fail(2, &e),
     };
     let ctx = tessera::run::infer_context(&source, data_root);
-    let dot = match document_dot(source.text(), &ctx, level, color) {
+    let optimize = match optimize.map(|flags| flags.options(ctx.clone())).transpose() {
+        Ok(options) => options,
+        Err(e) => return fail(e.exit_code(), &e),
+    };
+    let dot = match document_dot(source.text(), &ctx, level, color, optimize.as_ref()) {
         Ok(dot) => dot,
         Err(e) => return fail(e.exit_code(), &format!("{}: {e}", source.name())),
     };

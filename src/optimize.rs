@@ -121,12 +121,53 @@ pub fn optimized_document(
 
 /// The text of `tessera explain`: the plan after every pass, rules fired,
 /// costs and times.
+/// A document with no array node (every dask-dialect document) shows the
+/// task-graph passes that `run` applies instead: cull, inline and linear fusion,
+/// with the task counts before and after each.
 pub fn explain(
     source: &Source,
     flags: &OptimizeFlags,
     data_root: Option<PathBuf>,
 ) -> Result<String, OptimizeCliError> {
+    let ctx = crate::run::infer_context(source, data_root.clone());
+    flags.options(ctx.clone())?;
+    if let Ok(crate::run::Loaded::Tasks(tasks)) = crate::run::load(source.text(), &ctx) {
+        return Ok(explain_tasks(tasks));
+    }
     Ok(optimize_source(source, flags, data_root, true)?
         .report
         .to_string())
+}
+
+/// The explain report of a task graph: each task-graph pass with the task
+/// counts before and after it.
+fn explain_tasks(tasks: tessera_ir::TaskDocument) -> String {
+    use std::fmt::Write as _;
+    let before = tasks.graph.len();
+    let mut out = format!(
+        "== task graph: {before} tasks, outputs: {} (no array node: the task-graph passes run, not the array optimizer)\n",
+        tasks.output_names.join(", ")
+    );
+    let program = tessera_compiler::TaskProgram {
+        graph: tasks.graph,
+        outputs: tasks.outputs,
+    };
+    let (program, report) =
+        tessera_compiler::optimize_tasks(program, tessera_compiler::TaskPasses::default());
+    let mut count = before;
+    for &(name, after, seconds) in &report.passes {
+        let _ = writeln!(
+            out,
+            "\n== task pass {name}: {count} -> {after} tasks, {:.3} ms",
+            seconds * 1e3
+        );
+        count = after;
+    }
+    let _ = writeln!(
+        out,
+        "\n== total: {:.3} ms, {before} -> {} tasks",
+        report.seconds() * 1e3,
+        program.graph.len()
+    );
+    out
 }

@@ -156,7 +156,10 @@ impl Temp {
 
     /// Writes `bytes` through the handle created with the file (never reopened
     /// by name) and syncs it.
-    fn write_with(&mut self, write: impl FnOnce(&mut fs::File) -> io::Result<()>) -> io::Result<()> {
+    fn write_with(
+        &mut self,
+        write: impl FnOnce(&mut fs::File) -> io::Result<()>,
+    ) -> io::Result<()> {
         let file = self
             .file
             .as_mut()
@@ -170,7 +173,10 @@ impl Temp {
     /// returns its path.
     fn keep(mut self) -> io::Result<PathBuf> {
         self.forget();
-        let file = self.file.take().ok_or_else(|| io::Error::other("no file"))?;
+        let file = self
+            .file
+            .take()
+            .ok_or_else(|| io::Error::other("no file"))?;
         file.into_temp_path().keep().map_err(|e| e.error)
     }
 
@@ -490,7 +496,9 @@ pub(crate) fn python_json(value: &Value) -> String {
             Value::Int(i) => out.push_str(&i.to_string()),
             Value::Float(f) => out.push_str(&python_float(*f)),
             Value::Str(s) => out.push_str(&serde_json::Value::from(&**s).to_string()),
-            Value::Dict(map) => out.push_str(&serde_json::Value::Object((**map).clone()).to_string()),
+            Value::Dict(map) => {
+                out.push_str(&serde_json::Value::Object((**map).clone()).to_string())
+            }
             Value::List(items) | Value::Tuple(items) => {
                 out.push('[');
                 stack.push(Item::Text("]"));
@@ -625,8 +633,7 @@ mod tests {
         assert_eq!(fs::read_to_string(&paths[1]).unwrap(), "7\n");
         assert_eq!(names(dir.path()), vec!["a.npy", "n.json", MANIFEST]);
         let manifest: serde_json::Value =
-            serde_json::from_str(&fs::read_to_string(dir.path().join(MANIFEST)).unwrap())
-                .unwrap();
+            serde_json::from_str(&fs::read_to_string(dir.path().join(MANIFEST)).unwrap()).unwrap();
         assert_eq!(
             manifest,
             serde_json::json!({"outputs": {
@@ -665,7 +672,10 @@ mod tests {
         fs::create_dir(&out).unwrap();
         // Links under every name an older release would have used.
         let pid = std::process::id();
-        for name in [format!(".c.json.tmp-{pid}"), format!(".tessera-{pid}-x.tmp")] {
+        for name in [
+            format!(".c.json.tmp-{pid}"),
+            format!(".tessera-{pid}-x.tmp"),
+        ] {
             std::os::unix::fs::symlink(&victim, out.join(name)).unwrap();
         }
         write_outputs(&out, &[("c".into(), Value::Int(5))]).unwrap();
@@ -679,7 +689,9 @@ mod tests {
         // No process has this id (above the kernel's pid_max).
         let stale = dir.path().join(".tessera-4294967295-abc.tmp");
         fs::write(&stale, "x").unwrap();
-        let mine = dir.path().join(format!(".tessera-{}-keep.tmp", std::process::id()));
+        let mine = dir
+            .path()
+            .join(format!(".tessera-{}-keep.tmp", std::process::id()));
         fs::write(&mine, "x").unwrap();
         OutDir::prepare(dir.path()).unwrap();
         if Path::new("/proc/self").exists() {

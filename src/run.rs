@@ -235,7 +235,9 @@ impl Sink {
                     .tempfile_in(parent_of(path))
                     .map_err(error)?;
                 let mut file = std::io::BufWriter::new(temp.as_file_mut());
-                write(&mut file).and_then(|()| file.flush()).map_err(error)?;
+                write(&mut file)
+                    .and_then(|()| file.flush())
+                    .map_err(error)?;
                 drop(file);
                 temp.persist(path).map(drop).map_err(|e| error(e.error))
             }

@@ -40,6 +40,9 @@ pub enum VizError {
     /// Lowering the document to tasks failed.
     #[error(transparent)]
     Lower(#[from] tessera_compiler::LowerError),
+    /// The optimizer failed (an unknown pass name, or a bug it caught).
+    #[error(transparent)]
+    Optimize(#[from] tessera_compiler::OptimizeError),
     /// SVG or PNG was asked for and Graphviz's `dot` is not on the PATH.
     #[error(
         "Graphviz's `dot` is not installed, so {0} cannot be drawn; write a .dot file instead (`--out graph.dot`) or install Graphviz"
@@ -225,34 +228,63 @@ impl VizError {
     pub fn exit_code(&self) -> u8 {
         match self {
             VizError::Invalid(_) => 2,
+            VizError::Optimize(tessera_compiler::OptimizeError::UnknownPass { .. }) => 2,
             _ => 1,
         }
     }
 }
 
-/// The DOT of a document (either dialect) at `level`.
+/// The DOT of a document (either dialect) at `level`: the plan that runs — the
+/// optimized graph (with `optimize`'s passes) and, for documents without array
+/// nodes, the task graph after cull, inline and linear fusion — or, with
+/// `optimize` `None`, the document as written.
 pub fn document_dot(
     text: &str,
     ctx: &tessera_ir::InferContext,
     level: Level,
     color: Color,
+    optimize: Option<&tessera_compiler::OptimizeOptions>,
 ) -> Result<String, VizError> {
     let registry = crate::registry::default_registry();
     let doc = tessera_ir::parse_document(text).map_err(VizError::Invalid)?;
     let loaded = crate::run::load_document(&doc, ctx).map_err(VizError::Invalid)?;
+    let plan = |graph: tessera_ir::ValidGraph| -> Result<tessera_ir::ValidGraph, VizError> {
+        Ok(match optimize {
+            Some(options) => {
+                let mut options = options.clone();
+                options.infer = ctx.clone();
+                tessera_compiler::optimize(&graph, &options)?.graph
+            }
+            None => graph,
+        })
+    };
     match (level, loaded) {
         (Level::Tasks, crate::run::Loaded::Tasks(t)) => {
-            tasks_dot(&t.graph, &t.outputs, color, registry)
+            let program = tessera_compiler::TaskProgram {
+                graph: t.graph,
+                outputs: t.outputs,
+            };
+            let program = match optimize {
+                Some(_) => {
+                    tessera_compiler::optimize_tasks(
+                        program,
+                        tessera_compiler::TaskPasses::default(),
+                    )
+                    .0
+                }
+                None => program,
+            };
+            tasks_dot(&program.graph, &program.outputs, color, registry)
         }
         (Level::Tasks, crate::run::Loaded::Graph(graph)) => {
             let options = tessera_compiler::LowerOptions {
                 files: ctx.clone(),
                 ..Default::default()
             };
-            let lowered = tessera_compiler::lower(&graph, &options)?;
+            let lowered = tessera_compiler::lower(&plan(graph)?, &options)?;
             tasks_dot(&lowered.graph, &lowered.outputs, color, registry)
         }
-        (Level::Expr, crate::run::Loaded::Graph(graph)) => Ok(expr_dot(&graph, color)),
+        (Level::Expr, crate::run::Loaded::Graph(graph)) => Ok(expr_dot(&plan(graph)?, color)),
         (Level::Expr, crate::run::Loaded::Tasks(_)) => {
             let graph = tessera_ir::validate(&doc, ctx).map_err(VizError::Invalid)?;
             Ok(expr_dot(&graph, color))

@@ -219,7 +219,10 @@ mod tests {
             base_dir: None,
             data_root: Some(dir.0.join("root")),
         };
-        for path in [outside.to_string_lossy().into_owned(), "../secret.npy".into()] {
+        for path in [
+            outside.to_string_lossy().into_owned(),
+            "../secret.npy".into(),
+        ] {
             let kw = serde_json::json!({ "path": path });
             let e = from_npy_in(&files, &[], kw.as_object().unwrap()).unwrap_err();
             assert!(
