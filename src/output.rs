@@ -684,6 +684,18 @@ mod tests {
     }
 
     #[test]
+    fn an_out_folder_swapped_during_the_run_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let out_path = dir.path().join("out");
+        let out = OutDir::prepare(&out_path).unwrap();
+        fs::rename(&out_path, dir.path().join("moved")).unwrap();
+        fs::create_dir(&out_path).unwrap();
+        let e = stage(&out, &[("x".into(), Value::Int(1))]).err().unwrap();
+        assert!(e.to_string().contains("replaced"), "{e}");
+        assert!(names(&out_path).is_empty());
+    }
+
+    #[test]
     fn stale_temporaries_of_dead_runs_are_swept() {
         let dir = tempfile::tempdir().unwrap();
         // No process has this id (above the kernel's pid_max).
