@@ -713,14 +713,22 @@ mod tests {
     }
 
     #[test]
-    fn interrupted_runs_remove_their_temporaries() {
+    fn temporaries_are_listed_for_the_interrupt_handler_while_they_exist() {
+        // (`remove_temporaries` itself is run by the CLI test of SIGTERM: here it
+        // would remove the files of tests running in parallel.)
         let dir = tempfile::tempdir().unwrap();
         let out = OutDir::prepare(dir.path()).unwrap();
         let staged = stage(&out, &[("x".into(), Value::Int(1))]).unwrap();
-        assert_eq!(names(dir.path()).len(), 1);
-        remove_temporaries();
-        assert!(names(dir.path()).is_empty());
+        let temp = dir
+            .path()
+            .canonicalize()
+            .unwrap()
+            .join(&names(dir.path())[0]);
+        let listed = || IN_FLIGHT.lock().unwrap().contains(&temp);
+        assert!(listed());
         drop(staged);
+        assert!(!listed());
+        assert!(names(dir.path()).is_empty());
     }
 
     #[test]
