@@ -132,6 +132,20 @@ fn temp_prefix() -> String {
     format!(".tessera-{}-", std::process::id())
 }
 
+/// A file created exclusively in `dir` under an unpredictable name starting with
+/// `prefix`, with the permissions a plain file gets (0666 less the umask: the
+/// `tempfile` crate's default, 0600, would hide outputs from other users).
+pub(crate) fn temp_file_in(dir: &Path, prefix: &str, suffix: &str) -> io::Result<NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(suffix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
+}
+
 /// A temporary file in the output folder, listed in [`IN_FLIGHT`] while it exists.
 struct Temp {
     file: Option<NamedTempFile>,
@@ -139,10 +153,7 @@ struct Temp {
 
 impl Temp {
     fn new(dir: &Path, suffix: &str) -> io::Result<Temp> {
-        let file = tempfile::Builder::new()
-            .prefix(&temp_prefix())
-            .suffix(suffix)
-            .tempfile_in(dir)?;
+        let file = temp_file_in(dir, &temp_prefix(), suffix)?;
         IN_FLIGHT
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -693,6 +704,17 @@ mod tests {
         let e = stage(&out, &[("x".into(), Value::Int(1))]).err().unwrap();
         assert!(e.to_string().contains("replaced"), "{e}");
         assert!(names(&out_path).is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_get_the_permissions_of_a_plain_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let paths = write_outputs(dir.path(), &[("x".into(), Value::Int(1))]).unwrap();
+        fs::write(dir.path().join("plain"), "").unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&paths[0]), mode(&dir.path().join("plain")));
     }
 
     #[test]

@@ -23,7 +23,9 @@ use tessera_runtime::{Registry, Trace};
 
 use crate::compute::{ComputeError, ComputeOptions, compute_graph, compute_tasks};
 use crate::optimize::OptimizeFlags;
-use crate::output::{MANIFEST, OutDir, OutputError, file_stem, output_name_collisions, stage};
+use crate::output::{
+    MANIFEST, OutDir, OutputError, file_stem, output_name_collisions, stage, temp_file_in,
+};
 use crate::registry::default_registry;
 use crate::source::Source;
 
@@ -230,10 +232,8 @@ impl Sink {
                     path: path.clone(),
                     source,
                 };
-                let mut temp = tempfile::Builder::new()
-                    .prefix(".tessera-report-")
-                    .tempfile_in(parent_of(path))
-                    .map_err(error)?;
+                let mut temp =
+                    temp_file_in(parent_of(path), ".tessera-report-", ".tmp").map_err(error)?;
                 let mut file = std::io::BufWriter::new(temp.as_file_mut());
                 write(&mut file)
                     .and_then(|()| file.flush())
@@ -305,9 +305,7 @@ impl Destinations {
                         .into(),
                 ));
             }
-            tempfile::Builder::new()
-                .prefix(".tessera-report-")
-                .tempfile_in(&parent)
+            temp_file_in(&parent, ".tessera-report-", ".tmp")
                 .map_err(|e| refuse(format!("cannot create files in its folder: {e}")))?;
             claimed.push(real);
             Ok(Some(Sink::File(path.clone())))
