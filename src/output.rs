@@ -296,24 +296,29 @@ fn sweep_dead_temporaries(dir: &Path) {
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix(".tessera-"))
-            .and_then(|rest| rest.split_once('-'))
-            .and_then(|(pid, _)| pid.parse::<u32>().ok())
-        else {
+        let Some(pid) = name.to_str().and_then(temporary_owner) else {
             continue;
         };
         let dead = pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists();
         let is_file = entry
             .file_type()
             .is_ok_and(|t| t.is_file() || t.is_symlink());
-        // `.old` files hold older outputs an interrupted commit set aside: kept.
-        let temporary = name.to_str().is_some_and(|n| n.ends_with(".tmp"));
-        if dead && is_file && temporary {
+        if dead && is_file {
             let _ = fs::remove_file(entry.path());
         }
     }
+}
+
+/// The process that wrote a temporary file named `name`: `.tessera-<pid>-*.tmp`,
+/// or `.<stem>.<ext>.tmp-<pid>` (the names of earlier releases). `.old` files hold
+/// older outputs an interrupted commit set aside, and are not temporary.
+fn temporary_owner(name: &str) -> Option<u32> {
+    if let Some(rest) = name.strip_prefix(".tessera-") {
+        let (pid, _) = rest.split_once('-')?;
+        return name.ends_with(".tmp").then(|| pid.parse().ok())?;
+    }
+    let (_, pid) = name.strip_prefix('.')?.rsplit_once(".tmp-")?;
+    pid.parse().ok()
 }
 
 /// One manifest entry.
@@ -727,10 +732,15 @@ mod tests {
             .path()
             .join(format!(".tessera-{}-keep.tmp", std::process::id()));
         fs::write(&mine, "x").unwrap();
+        let old_style = dir.path().join(".c.npy.tmp-4294967295");
+        fs::write(&old_style, "x").unwrap();
+        let set_aside = dir.path().join(".tessera-4294967295-abc.old");
+        fs::write(&set_aside, "x").unwrap();
         OutDir::prepare(dir.path()).unwrap();
         if Path::new("/proc/self").exists() {
-            assert!(!stale.exists());
+            assert!(!stale.exists() && !old_style.exists());
         }
+        assert!(set_aside.exists());
         assert!(mine.exists());
     }
 

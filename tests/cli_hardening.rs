@@ -442,3 +442,16 @@ fn dash_means_stdout_for_stats_and_trace() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+#[test]
+fn graph_api_calls_of_from_npy_are_confined_to_the_working_directory() {
+    use tessera::graph::{Graph, Keys, Spec, get};
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret.npy");
+    write_npy(&secret, &[42.0]);
+    let mut kwargs = serde_json::Map::new();
+    kwargs.insert("path".into(), json!(secret.to_string_lossy()));
+    let g = Graph::new().with("s", Spec::Task("from_npy".into(), vec![], kwargs));
+    let e = get(&g, &Keys::One("s".into())).unwrap_err().to_string();
+    assert!(e.contains("absolute paths"), "{e}");
+}
