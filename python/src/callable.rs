@@ -27,15 +27,10 @@ pub(crate) fn python_block_function(py: Python<'_>, func: Py<PyAny>) -> PyResult
         };
         Python::attach(|py| {
             let input = data_to_numpy(py, block.clone());
-            let result = func
-                .bind(py)
-                .call1((input,))
-                .and_then(|out| {
-                    let out = py
-                        .import("numpy")?
-                        .call_method1("asarray", (out,))?;
-                    numpy_to_data(out.cast::<PyUntypedArray>()?)
-                });
+            let result = func.bind(py).call1((input,)).and_then(|out| {
+                let out = py.import("numpy")?.call_method1("asarray", (out,))?;
+                numpy_to_data(out.cast::<PyUntypedArray>()?)
+            });
             result.map(Value::Array).map_err(|err| {
                 let text = err.to_string();
                 TaskError::other(PythonError { err, text })

@@ -72,7 +72,11 @@ impl Expr {
     /// In-memory data split into `chunks` (JSON text); copied once into tessera's
     /// buffer, which blocks are views of.
     #[staticmethod]
-    fn from_numpy(py: Python<'_>, data: &Bound<'_, PyUntypedArray>, chunks: &str) -> PyResult<Expr> {
+    fn from_numpy(
+        py: Python<'_>,
+        data: &Bound<'_, PyUntypedArray>,
+        chunks: &str,
+    ) -> PyResult<Expr> {
         let data = numpy_to_data(data)?;
         Expr::wrap(py, Array::from_runtime(data, chunking_of(chunks)?))
     }

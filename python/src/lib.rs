@@ -29,8 +29,8 @@ use crate::errors::{compute_error, invalid_graph};
 #[pyfunction]
 #[pyo3(signature = (text, threads=None))]
 fn run<'py>(py: Python<'py>, text: String, threads: Option<usize>) -> PyResult<Bound<'py, PyDict>> {
-    let base = std::env::current_dir()
-        .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
+    let base =
+        std::env::current_dir().map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
     let source = Source::from_text("<python>", text, base);
     let ctx = infer_context(&source, None);
     let loaded = load(source.text(), &ctx).map_err(|faults| invalid_graph(py, &faults))?;
@@ -59,8 +59,8 @@ fn run<'py>(py: Python<'py>, text: String, threads: Option<usize>) -> PyResult<B
 /// `InvalidGraph` listing every fault (as `tessera validate`).
 #[pyfunction]
 fn validate(py: Python<'_>, text: String) -> PyResult<String> {
-    let base = std::env::current_dir()
-        .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
+    let base =
+        std::env::current_dir().map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
     let source = Source::from_text("<python>", text, base);
     tessera::validate_source(&source, None).map_err(|faults| invalid_graph(py, &faults))
 }

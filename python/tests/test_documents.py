@@ -12,7 +12,7 @@ def test_to_json_from_json_round_trip():
     x = ta.exp(ta.ones((10, 10), chunks=5))[1:4, ::2].sum(axis=0)
     text = x.to_json()
     doc = json.loads(text)
-    assert doc["version"] == 1 and len(doc["outputs"]) == 1
+    assert doc["tessera"] == 1 and len(doc["outputs"]) == 1
     y = ta.from_json(text)
     assert y.shape == x.shape and y.dtype == x.dtype
     np.testing.assert_allclose(y.compute(), x.compute())
@@ -20,7 +20,7 @@ def test_to_json_from_json_round_trip():
 
 def test_run_computes_documents_as_text_or_dict():
     doc = {
-        "version": 1,
+        "tessera": 1,
         "nodes": {
             "a": {"op": "arange", "stop": 12, "chunks": 5},
             "b": {"op": "multiply", "args": ["a", 2]},
@@ -37,7 +37,7 @@ def test_run_computes_documents_as_text_or_dict():
 
 
 def test_run_dask_dialect_task_graphs():
-    doc = {"dialect": "dask", "graph": {"x": 1, "y": ["inc", "x"], "z": ["add", "y", 10]}, "outputs": ["z"]}
+    doc = {"tessera": 1, "dialect": "dask", "graph": {"x": 1, "y": ["inc", "x"], "z": ["add", "y", 10]}, "outputs": ["z"]}
     assert tessera.run(doc) == {"z": 12}
 
 

@@ -44,7 +44,7 @@ def test_a_block_function_returning_junk_is_a_type_error():
 
 def test_invalid_graph_lists_every_fault():
     doc = {
-        "version": 1,
+        "tessera": 1,
         "nodes": {
             "a": {"op": "ones", "shape": [3], "chunks": 3},
             "b": {"op": "exp", "args": ["nowhere"]},
@@ -65,7 +65,7 @@ def test_invalid_graph_lists_every_fault():
 
 def test_a_failing_task_raises_compute_error_naming_it():
     doc = {
-        "version": 1,
+        "tessera": 1,
         "nodes": {
             "x": {"op": "literal", "value": 1},
             "y": {"op": "literal", "value": 0},

@@ -264,12 +264,7 @@ mod tests {
             attrs(serde_json::json!({"shape": [4], "chunks": 2})),
         )
         .unwrap();
-        let b = Array::from_op(
-            "add",
-            vec![operand(&a), operand(2.5)],
-            Map::new(),
-        )
-        .unwrap();
+        let b = Array::from_op("add", vec![operand(&a), operand(2.5)], Map::new()).unwrap();
         assert_eq!(b.compute::<f64>().unwrap().to_vec(), vec![3.5; 4]);
         let c = Array::from_op(
             "concatenate",
@@ -300,8 +295,13 @@ mod tests {
             )),
             _ => Err(TaskError::type_error("expected an int64 block")),
         });
-        let m = a.with_block_function("map_blocks", double, Map::new()).unwrap();
+        let m = a
+            .with_block_function("map_blocks", double, Map::new())
+            .unwrap();
         assert!(m.attrs()["fn"].as_str().unwrap().starts_with("closure-"));
-        assert_eq!(m.compute::<i64>().unwrap().to_vec(), vec![0, 2, 4, 6, 8, 10]);
+        assert_eq!(
+            m.compute::<i64>().unwrap().to_vec(),
+            vec![0, 2, 4, 6, 8, 10]
+        );
     }
 }

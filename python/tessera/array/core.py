@@ -66,6 +66,8 @@ def _operand(x: Any) -> Any:
         return x
     if isinstance(x, np.ndarray):
         return x
+    if isinstance(x, (list, tuple)) and any(isinstance(e, Array) for e in x):
+        return [_operand(e) for e in x]  # a list operand (concatenate, stack)
     if isinstance(x, (np.generic, list, tuple)):
         return np.asarray(x)
     if hasattr(x, "__array__"):
