@@ -110,13 +110,13 @@ fn reraise(py: Python<'_>, original: PyErr, key: &str, func: &str) -> PyErr {
         .map(|s| s.to_string())
         .unwrap_or_else(|_| String::new());
     let ty = original.get_type(py);
-    if let Ok(new) = ty.call1((format!("{message} [{where_}]"),)) {
-        if new.is_instance(&ty).unwrap_or(false) {
-            let err = PyErr::from_value(new);
-            err.set_cause(py, Some(original));
-            let _ = err.value(py).setattr("key", key);
-            return err;
-        }
+    if let Ok(new) = ty.call1((format!("{message} [{where_}]"),))
+        && new.is_instance(&ty).unwrap_or(false)
+    {
+        let err = PyErr::from_value(new);
+        err.set_cause(py, Some(original));
+        let _ = err.value(py).setattr("key", key);
+        return err;
     }
     let _ = value.call_method1("add_note", (where_,));
     let _ = value.setattr("key", key);

@@ -265,7 +265,14 @@ mod tests {
         )
         .unwrap();
         let b = Array::from_op("add", vec![operand(&a), operand(2.5)], Map::new()).unwrap();
-        assert_eq!(b.compute::<f64>().unwrap().to_vec(), vec![3.5; 4]);
+        assert_eq!(
+            b.compute::<f64>()
+                .unwrap()
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![3.5; 4]
+        );
         let c = Array::from_op(
             "concatenate",
             vec![OperandArg::list(vec![operand(&a), operand(&b)])],
@@ -279,7 +286,15 @@ mod tests {
             Map::new(),
         )
         .unwrap();
-        assert_eq!(clipped.compute::<f64>().unwrap().to_vec(), vec![3.5; 4]);
+        assert_eq!(
+            clipped
+                .compute::<f64>()
+                .unwrap()
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![3.5; 4]
+        );
         let e = Array::from_op("exp", vec![], Map::new()).unwrap_err();
         assert!(e.to_string().starts_with("cannot build exp"), "{e}");
         assert!(Array::from_op("nope", vec![], Map::new()).is_err());
@@ -300,7 +315,11 @@ mod tests {
             .unwrap();
         assert!(m.attrs()["fn"].as_str().unwrap().starts_with("closure-"));
         assert_eq!(
-            m.compute::<i64>().unwrap().to_vec(),
+            m.compute::<i64>()
+                .unwrap()
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
             vec![0, 2, 4, 6, 8, 10]
         );
     }
