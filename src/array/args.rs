@@ -234,6 +234,18 @@ pub trait IntoOperand {
 #[doc(hidden)]
 pub struct OperandArg(pub(crate) Operand);
 
+impl OperandArg {
+    /// A list operand whose elements are evaluated (`concatenate`'s arrays).
+    pub fn list(items: Vec<OperandArg>) -> OperandArg {
+        OperandArg(Operand::List(items.into_iter().map(|a| a.0).collect()))
+    }
+
+    /// A JSON literal taken as is (`null` for a missing `clip` bound).
+    pub fn literal(value: Json) -> OperandArg {
+        OperandArg(Operand::Literal(value))
+    }
+}
+
 impl IntoOperand for Array {
     fn into_operand(self) -> OperandArg {
         OperandArg(Operand::Node(self.node))

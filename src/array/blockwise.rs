@@ -207,6 +207,21 @@ impl Array {
         Array::from_node(Arc::new(expr))
     }
 
+    /// `op` (`map_blocks` or `map_overlap`) with a runtime function as the block
+    /// function: `f` is called on each (extended) block as a registered function
+    /// would be, under a unique name registered for the computations that use it
+    /// (for frontends whose functions are not Rust closures, such as Python
+    /// callables). `attrs` are the op's other attributes (`depth`, `dtype`...).
+    pub fn with_block_function(
+        &self,
+        op: &str,
+        f: Arc<tessera_runtime::DynFn>,
+        attrs: Map<String, Json>,
+    ) -> Result<Array, ArrayError> {
+        let name = format!("closure-{}", CLOSURES.fetch_add(1, Ordering::Relaxed));
+        self.with_closure(op, Arc::new(BlockFn { name, body: f }), attrs)
+    }
+
     /// `map_overlap` with a Rust closure as the block function: `f` gets each block
     /// extended by `depth` ghost cells per side (as [`Array::map_overlap`]) and
     /// must return an array of the same shape; the ghost cells are trimmed from

@@ -94,6 +94,18 @@ impl Array {
         Array::from_node(Expr::build(op, args, attrs)?)
     }
 
+    /// Builds the catalogue op named `op` on positional `args` with `attrs`
+    /// (defaults filled in), checked as every builder checks its node: the
+    /// generic builder for frontends that name ops as data (the Python package
+    /// generates its functions from the catalogue through it).
+    pub fn from_op(
+        op: &str,
+        args: Vec<OperandArg>,
+        attrs: Map<String, Json>,
+    ) -> Result<Array, ArrayError> {
+        Array::apply(op, args.into_iter().map(|a| a.0).collect(), attrs)
+    }
+
     /// Builds `op(self, **attrs)`.
     fn unary(&self, op: &str, attrs: Map<String, Json>) -> Result<Array, ArrayError> {
         Array::apply(op, vec![self.operand()], attrs)
@@ -213,6 +225,8 @@ impl fmt::Debug for Array {
 mod tests {
     use super::*;
 
+    use crate::array::operand;
+
     #[test]
     fn accessors_and_repr() {
         let a = Array::ones(&[10, 7], DType::Int32, [4, 7]).unwrap();
@@ -239,5 +253,74 @@ mod tests {
         assert!(!a.same_node(&Array::ones(&[10, 7], DType::Int32, [4, 7]).unwrap()));
         assert_eq!(a.op(), "ones");
         assert_eq!(a.attrs()["dtype"], "int32");
+    }
+
+    #[test]
+    fn from_op_builds_any_catalogue_op_by_name() {
+        let attrs = |v: Json| obj(v);
+        let a = Array::from_op(
+            "ones",
+            vec![],
+            attrs(serde_json::json!({"shape": [4], "chunks": 2})),
+        )
+        .unwrap();
+        let b = Array::from_op("add", vec![operand(&a), operand(2.5)], Map::new()).unwrap();
+        assert_eq!(
+            b.compute::<f64>()
+                .unwrap()
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![3.5; 4]
+        );
+        let c = Array::from_op(
+            "concatenate",
+            vec![OperandArg::list(vec![operand(&a), operand(&b)])],
+            Map::new(),
+        )
+        .unwrap();
+        assert_eq!(c.shape(), &[8]);
+        let clipped = Array::from_op(
+            "clip",
+            vec![operand(&b), operand(0.0), OperandArg::literal(Json::Null)],
+            Map::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            clipped
+                .compute::<f64>()
+                .unwrap()
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![3.5; 4]
+        );
+        let e = Array::from_op("exp", vec![], Map::new()).unwrap_err();
+        assert!(e.to_string().starts_with("cannot build exp"), "{e}");
+        assert!(Array::from_op("nope", vec![], Map::new()).is_err());
+    }
+
+    #[test]
+    fn with_block_function_runs_a_runtime_function_per_block() {
+        use tessera_runtime::{TaskError, Value};
+        let a = Array::arange(0, 6, 1, None, 2).unwrap();
+        let double = Arc::new(|args: &[Value], _: &tessera_runtime::Kwargs| match args {
+            [Value::Array(tessera_runtime::Array::I64(b))] => Ok(Value::Array(
+                tessera_runtime::Array::I64(b.mapv(|v| v * 2).into_shared()),
+            )),
+            _ => Err(TaskError::type_error("expected an int64 block")),
+        });
+        let m = a
+            .with_block_function("map_blocks", double, Map::new())
+            .unwrap();
+        assert!(m.attrs()["fn"].as_str().unwrap().starts_with("closure-"));
+        assert_eq!(
+            m.compute::<i64>()
+                .unwrap()
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![0, 2, 4, 6, 8, 10]
+        );
     }
 }
