@@ -250,3 +250,77 @@ fn array_documents_order_their_lowered_tasks() {
     assert!(!o.keys.is_empty());
     assert!(o.to_json(true).contains("\"lowered\": true"));
 }
+
+/// The ranks Dask gave each key, as a policy: with them tessera runs Dask's order.
+struct DaskRanks(serde_json::Map<String, Value>);
+
+impl tessera::runtime::Policy for DaskRanks {
+    fn name(&self) -> &str {
+        "dask.order.order"
+    }
+    fn priorities(&self, plan: &tessera::runtime::Plan<'_>) -> Vec<u32> {
+        (0..plan.len() as u32)
+            .map(|t| self.0[plan.key(t).as_str()].as_u64().unwrap() as u32)
+            .collect()
+    }
+}
+
+/// The shapes of `tests/fixtures/order_diagnostics.json` (written by
+/// `gen_order_diagnostics.py` with Dask).
+fn dask_fixture() -> Vec<Value> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/order_diagnostics.json");
+    let fixture: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    fixture["shapes"].as_array().unwrap().clone()
+}
+
+fn order_with(document: &Value, policy: &dyn tessera::runtime::Policy) -> StaticOrder {
+    let text = document.to_string();
+    match tessera::run::load(&text, &tessera::ir::InferContext::default()).unwrap() {
+        tessera::run::Loaded::Tasks(t) => tessera::order::order_tasks(
+            &t.graph,
+            &t.outputs,
+            policy,
+            tessera::registry::default_registry(),
+        )
+        .unwrap(),
+        tessera::run::Loaded::Graph(_) => panic!("a task graph"),
+    }
+}
+
+#[test]
+fn diagnostics_equal_dasks_in_dasks_order() {
+    for shape in dask_fixture() {
+        let name = shape["name"].as_str().unwrap();
+        let ranks = shape["order"].as_object().unwrap().clone();
+        let o = order_with(&shape["document"], &DaskRanks(ranks.clone()));
+        // Dask's order is topological: a one-thread run follows it exactly.
+        let dask_keys: Vec<&String> = ranks.keys().collect();
+        assert_eq!(o.keys.iter().collect::<Vec<_>>(), dask_keys, "{name}");
+        let pressure: Vec<usize> = serde_json::from_value(shape["pressure"].clone()).unwrap();
+        assert_eq!(o.pressure, pressure, "{name}: pressure");
+        for (key, info) in o.keys.iter().zip(&o.info) {
+            assert_eq!(json!(info.age), shape["age"][key], "{name}: age of {key}");
+        }
+    }
+}
+
+#[test]
+fn peak_pressure_of_each_policy_beside_dasks() {
+    let mut out = String::new();
+    for shape in dask_fixture() {
+        let pressure: Vec<usize> = serde_json::from_value(shape["pressure"].clone()).unwrap();
+        let _ = write!(
+            out,
+            "{:9} dask.order {:2}",
+            shape["name"].as_str().unwrap(),
+            pressure.iter().max().unwrap()
+        );
+        for policy in POLICY_NAMES {
+            let policy = tessera::runtime::policy::by_name(policy).unwrap();
+            let peak = order_with(&shape["document"], policy.as_ref()).max_pressure();
+            let _ = write!(out, "  {} {peak:2}", policy.name());
+        }
+        out.push('\n');
+    }
+    insta::assert_snapshot!("peak_pressure", out);
+}
