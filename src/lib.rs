@@ -4,13 +4,14 @@
 //! ([`tessera_ir`]), lowered to per-block tasks ([`tessera_compiler`]) and run by a
 //! work-stealing runtime ([`tessera_runtime`]). This crate holds what users touch:
 //! the pipeline ([`compute`]), the `tessera` command's library side ([`run`],
-//! [`optimize`]).
+//! [`optimize`], [`order`]).
 
 pub mod array;
 pub mod compute;
 pub mod delayed;
 pub mod graph;
 pub mod optimize;
+pub mod order;
 mod output;
 pub mod registry;
 pub mod run;

@@ -74,6 +74,29 @@ pub fn by_name(name: &str) -> Option<Box<dyn Policy>> {
     }
 }
 
+/// The order of a one-thread run under `priorities` (one per plan task): at
+/// each step the ready task with the lowest `(priority, index)` runs, the
+/// `sync` executor's rule. Always a topological order of the plan.
+pub fn sequential_order(plan: &Plan<'_>, priorities: &[u32]) -> Vec<u32> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let n = plan.len();
+    let mut deps_left: Vec<usize> = (0..n as u32).map(|t| plan.dependencies(t).len()).collect();
+    let key = |t: u32| Reverse((priorities[t as usize], t));
+    let mut ready: BinaryHeap<_> = plan.sources().map(key).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(Reverse((_, t))) = ready.pop() {
+        order.push(t);
+        for &s in plan.dependents(t) {
+            deps_left[s as usize] -= 1;
+            if deps_left[s as usize] == 0 {
+                ready.push(key(s));
+            }
+        }
+    }
+    order
+}
+
 /// Ranks from an order: `rank[order[i]] = i`.
 pub(crate) fn ranks_of_order(n: usize, order: &[u32]) -> Vec<u32> {
     let mut rank = vec![u32::MAX; n];
@@ -197,6 +220,33 @@ mod tests {
             g.sync_order(&[e], &MostDependentsFirst),
             ["b", "a", "c", "d", "e"]
         );
+    }
+
+    #[test]
+    fn sequential_order_is_the_sync_executors_order() {
+        let mut g = G::new();
+        let a = g.task("a", &[]);
+        let b = g.task("b", &[]);
+        let c = g.task("c", &[a]);
+        let d = g.task("d", &[a, b]);
+        let e = g.task("e", &[c]);
+        let f = g.task("f", &[d, e]);
+        let x = g.task("x", &[b]);
+        let outputs = [f, x];
+        let registry = {
+            let mut r = crate::Registry::new();
+            r.register("rec", "", "", |_, _| Ok(crate::Value::None));
+            r
+        };
+        let plan = Plan::new(&g.graph, &outputs, &registry).unwrap();
+        for name in POLICY_NAMES {
+            let policy = by_name(name).unwrap();
+            let order: Vec<String> = sequential_order(&plan, &policy.priorities(&plan))
+                .into_iter()
+                .map(|t| plan.key(t).as_str().to_owned())
+                .collect();
+            assert_eq!(order, g.sync_order(&outputs, policy.as_ref()), "{name}");
+        }
     }
 
     #[test]
