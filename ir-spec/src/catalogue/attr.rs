@@ -123,11 +123,16 @@ pub(crate) fn shape_of(v: &Value) -> Result<Vec<usize>, String> {
 }
 
 /// The number of elements of `shape`, or an error if it does not fit in memory
-/// addresses.
+/// addresses. As in NumPy, the product of the non-zero dimensions must fit too:
+/// an empty array of shape `(0, 2**40, 2**40)` is refused, since every size and
+/// offset computed from its other dimensions would overflow.
 pub(crate) fn checked_size(shape: &[usize]) -> Result<usize, String> {
     shape
         .iter()
+        .filter(|&&n| n != 0)
         .try_fold(1usize, |acc, &n| acc.checked_mul(n))
+        .filter(|&n| isize::try_from(n).is_ok())
+        .map(|n| if shape.contains(&0) { 0 } else { n })
         .ok_or_else(|| {
             format!(
                 "shape {} has too many elements",
