@@ -60,7 +60,12 @@ fn examples() -> &'static [Value] {
 }
 
 /// Values that stress attribute reading, inference and lowering.
-fn interesting_values() -> Vec<Value> {
+fn interesting_values() -> &'static [Value] {
+    static VALUES: OnceLock<Vec<Value>> = OnceLock::new();
+    VALUES.get_or_init(interesting_values_list)
+}
+
+fn interesting_values_list() -> Vec<Value> {
     let mut values = vec![
         json!(0),
         json!(1),
@@ -94,7 +99,8 @@ fn interesting_values() -> Vec<Value> {
         json!([1, 1]),
         json!([2, 3]),
         json!([1000000, 1000000]),
-        json!([0, 1u128 << 64]),
+        json!([0, 1u64 << 63]),
+        json!([0, 4294967296u64, 4294967296u64, 4294967296u64]),
         json!([[0, 1, null]]),
         json!([null, [1, null, -1]]),
         json!([[1, 2], [3]]),
@@ -472,7 +478,7 @@ proptest! {
         let pool = interesting_values();
         let mut doc = examples()[example.index(examples().len())].clone();
         for m in &mutations {
-            apply(&mut doc, m, &pool);
+            apply(&mut doc, m, pool);
         }
         let mut text = serde_json::to_string_pretty(&doc).unwrap();
         for e in &edits {

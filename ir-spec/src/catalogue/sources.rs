@@ -489,7 +489,7 @@ const ALL: &[OpSpec] = &[
             ),
             CHUNKS,
         ],
-        "An array read from a .npy file (<f8, <f4, <i8, <i4, |b1).",
+        "An array read from a .npy file (f8, f4, i8, i4, b1, either byte order).",
         from_npy,
     ),
     op(
