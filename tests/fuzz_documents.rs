@@ -185,10 +185,10 @@ fn apply(doc: &mut Value, m: &Mutation, pool: &[Value]) {
                     map.shift_remove(&last);
                 }
                 Some(Value::Array(items)) => {
-                    if let Ok(i) = last.parse::<usize>() {
-                        if i < items.len() {
-                            items.remove(i);
-                        }
+                    if let Ok(i) = last.parse::<usize>()
+                        && i < items.len()
+                    {
+                        items.remove(i);
                     }
                 }
                 _ => {}
@@ -511,4 +511,34 @@ proptest! {
     fn npy_headers_never_panic(text in arbitrary_header()) {
         let _ = tessera::ir::npy::parse_npy_header(&text);
     }
+}
+
+/// Found by this fuzzer: `tril`'s offset plus a block's origin overflowed i64 in
+/// lowering.
+#[test]
+fn tril_with_k_near_the_i64_limit_lowers() {
+    pipeline(
+        r#"{"tessera": 1, "nodes": {"a": {"op": "ones", "shape": [4, 4], "chunks": 2},
+            "x": {"op": "tril", "args": ["a"], "k": 9223372036854775807},
+            "y": {"op": "triu", "args": ["a"], "k": -9223372036854775808}}, "outputs": ["x", "y"]}"#,
+    );
+}
+
+/// Found by this fuzzer: a slice step of i64::MIN was negated in lowering and in
+/// the kernel; it is refused at validation, and -(2^63 - 1) lowers.
+#[test]
+fn slice_step_of_i64_min_is_refused_at_validation() {
+    let doc = |step: &str| {
+        format!(
+            r#"{{"tessera": 1, "nodes": {{"a": {{"op": "ones", "shape": [4], "chunks": 2}},
+                "y": {{"op": "getitem", "args": ["a"], "index": [[null, null, {step}]]}}}}, "outputs": ["y"]}}"#
+        )
+    };
+    let e = load(&doc("-9223372036854775808"), &InferContext::default()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("slice step -9223372036854775808 is out of range"),
+        "{e}"
+    );
+    pipeline(&doc("-9223372036854775807"));
 }

@@ -266,7 +266,9 @@ pub(super) fn tril_triu(
     Ok(call(
         n.op.name,
         vec![region],
-        kwargs(json!({ "k": k + r0 - c0 })),
+        // Saturating: a diagonal offset beyond the block keeps (or drops) all of it
+        // either way, and a document's k may be near the i64 limits.
+        kwargs(json!({ "k": k.saturating_add(r0).saturating_sub(c0) })),
     ))
 }
 
