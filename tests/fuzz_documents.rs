@@ -533,3 +533,20 @@ fn slice_step_of_i64_min_lowers() {
             "y": {"op": "getitem", "args": ["a"], "index": [[null, null, -9223372036854775808]]}}, "outputs": ["y"]}"#,
     );
 }
+
+/// Found by this fuzzer: pushing a slice of step near i64::MAX through an
+/// elementwise op, and into an `arange`, overflowed computing its stop.
+#[test]
+fn slice_with_a_huge_step_is_pushed_through_elementwise_ops() {
+    pipeline(
+        r#"{"tessera": 1, "nodes": {"a": {"op": "ones", "shape": [4, 3], "chunks": 2},
+            "b": {"op": "exp", "args": ["a"]},
+            "y": {"op": "getitem", "args": ["b"], "index": [[1, null, 9223372036854775807]]}}, "outputs": ["y"]}"#,
+    );
+    pipeline(
+        r#"{"tessera": 1, "nodes": {"a": {"op": "arange", "stop": 12, "chunks": 5},
+            "b": {"op": "exp", "args": ["a"]},
+            "y": {"op": "getitem", "args": ["b"], "index": [[1, null, 9223372036854775807]]},
+            "z": {"op": "getitem", "args": ["b"], "index": [[10, null, -9223372036854775807]]}}, "outputs": ["y", "z"]}"#,
+    );
+}
