@@ -109,6 +109,7 @@ pub fn dask_task_graph(value: &Value, known: &dyn Fn(&str) -> bool) -> Option<Ta
         last: None,
         empty: Arc::new(Map::new()),
         graph: TaskGraph::with_capacity(graph.len()),
+        oversized: false,
     };
     let mut sink = FaultSink::default();
     convert_graph(graph, &mut sink, &mut builder)?;
@@ -143,6 +144,8 @@ struct TaskBuilder<'k> {
     last: Option<Arc<str>>,
     empty: Arc<Map<String, Value>>,
     graph: TaskGraph,
+    /// A literal holds an integer beyond 64 bits: the generic path reports it.
+    oversized: bool,
 }
 
 impl DaskBuilder for TaskBuilder<'_> {
@@ -154,10 +157,12 @@ impl DaskBuilder for TaskBuilder<'_> {
     }
 
     fn scalar(&mut self, value: &Value) -> TaskExpr {
+        self.oversized |= oversized_integer(value).is_some();
         TaskExpr::Literal(Literal::Json(value.clone()))
     }
 
     fn lit(&mut self, value: &Value) -> TaskExpr {
+        self.oversized |= oversized_integer(value).is_some();
         TaskExpr::Literal(Literal::Json(value.clone()))
     }
 
@@ -192,23 +197,30 @@ impl DaskBuilder for TaskBuilder<'_> {
     }
 
     fn literal(&mut self, value: &Value) -> TaskExpr {
+        self.oversized |= oversized_integer(value).is_some();
         TaskExpr::Literal(Literal::Json(value.clone()))
     }
 
     fn add(&mut self, id: String, node: TaskExpr) -> Option<()> {
+        if self.oversized {
+            return None;
+        }
         self.graph.add(TaskKey::new(id), node).ok().map(|_| ())
     }
 }
 
-/// Every `call` of a function `known` does not know, as faults naming the node
-/// and pointing at the function name (for documents on the generic path).
+/// Every `call`, `map_blocks` and `map_overlap` of a function `known` does not
+/// know, as faults naming the node and pointing at the function name (for
+/// documents on the generic path).
 pub fn unknown_functions(doc: &Document, known: &dyn Fn(&str) -> bool) -> Vec<Fault> {
     let mut faults = Vec::new();
     let mut stack: Vec<(&str, Vec<Step>, &Node)> = Vec::new();
     for (id, node) in &doc.nodes {
         stack.push((id, Vec::new(), node));
         while let Some((id, path, node)) = stack.pop() {
-            if node.op == "call"
+            // `call`, `map_blocks`, `map_overlap`: the ops whose `fn` names a
+            // registered function.
+            if crate::catalogue::lookup(&node.op).is_some_and(|op| op.attr("fn").is_some())
                 && let Some(Value::String(f)) = node.attrs.get("fn")
                 && !known(f)
             {
@@ -256,6 +268,25 @@ enum Step {
 /// wrote the name: `/nodes/<id>/args/0/fn`, or `/graph/<key>/1/0` in the dask
 /// dialect (a task's function is its first element).
 fn unknown_function_fault(dialect: Dialect, id: &str, path: &[Step], func: &str) -> Fault {
+    let mut pointer = path_pointer(dialect, id, path);
+    pointer.push_str(match dialect {
+        Dialect::Tessera => "/fn",
+        Dialect::Dask => "/0",
+    });
+    Fault::in_node(
+        id,
+        pointer,
+        format!(
+            "unknown function {} (not in the function registry; `tessera ops` lists them)",
+            quote(func)
+        ),
+    )
+}
+
+/// The pointer of the argument at `path` inside node `id`: `/nodes/<id>/args/0/1`,
+/// or `/graph/<key>/1/1` in the dask dialect (a task's arguments follow its
+/// function).
+fn path_pointer(dialect: Dialect, id: &str, path: &[Step]) -> String {
     let mut pointer = String::new();
     match dialect {
         Dialect::Tessera => {
@@ -267,7 +298,6 @@ fn unknown_function_fault(dialect: Dialect, id: &str, path: &[Step], func: &str)
                     Step::Item(j) => pointer.push_str(&format!("/{j}")),
                 }
             }
-            pointer.push_str("/fn");
         }
         Dialect::Dask => {
             pointer = pointer_of(["graph", id]);
@@ -277,17 +307,23 @@ fn unknown_function_fault(dialect: Dialect, id: &str, path: &[Step], func: &str)
                     Step::Item(j) => pointer.push_str(&format!("/{j}")),
                 }
             }
-            pointer.push_str("/0");
         }
     }
-    Fault::in_node(
-        id,
-        pointer,
-        format!(
-            "unknown function {} (not in the function registry; `tessera ops` lists them)",
-            quote(func)
-        ),
-    )
+    pointer
+}
+
+/// The first integer in `value` (explicit stack) beyond the 64-bit range.
+fn oversized_integer(value: &Value) -> Option<&serde_json::Number> {
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Number(n) if !n.is_f64() && n.as_i64().is_none() => return Some(n),
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => stack.extend(map.values()),
+            _ => {}
+        }
+    }
+    None
 }
 
 struct Converter<'d, 'k> {
@@ -302,6 +338,27 @@ struct Converter<'d, 'k> {
 }
 
 impl<'d> Converter<'d, '_> {
+    /// Reports an integer of `value` (a literal at the current path, `field`
+    /// below it in a canonical document) that the runtime's 64-bit integers
+    /// cannot hold: refused here rather than when the task runs.
+    fn check_integers(&mut self, id: &str, value: &Value, field: &str) {
+        let Some(n) = oversized_integer(value) else {
+            return;
+        };
+        let mut pointer = path_pointer(self.doc.dialect, id, &self.path);
+        if self.doc.dialect == Dialect::Tessera && !field.is_empty() {
+            push_token(&mut pointer, field);
+        }
+        self.sink.push(Fault::in_node(
+            id,
+            pointer,
+            format!(
+                "integer {n} does not fit in 64 bits (tessera's integers are int64; write {} for the float)",
+                n.as_f64().map_or_else(|| n.to_string(), |f| format!("{f:e}"))
+            ),
+        ));
+    }
+
     /// The expression of a `call` or `literal` node with nothing unusual; `None`
     /// sends the document to the generic path.
     fn node(&mut self, id: &str, node: &'d Node, depth: usize) -> Option<TaskExpr> {
@@ -313,9 +370,9 @@ impl<'d> Converter<'d, '_> {
                 if !node.args.is_empty() || node.attrs.len() != 1 {
                     return None;
                 }
-                Some(TaskExpr::Literal(Literal::Json(
-                    node.attrs.get("value")?.clone(),
-                )))
+                let value = node.attrs.get("value")?;
+                self.check_integers(id, value, "value");
+                Some(TaskExpr::Literal(Literal::Json(value.clone())))
             }
             "call" => {
                 let mut func = None;
@@ -369,9 +426,14 @@ impl<'d> Converter<'d, '_> {
             Arg::Ref(target) => TaskExpr::Ref(task_id(self.doc.nodes.get_index_of(target)?)),
             Arg::Scalar(Scalar::Bool(b)) => TaskExpr::Literal(Literal::Json(Value::Bool(*b))),
             Arg::Scalar(Scalar::Number(n)) => {
-                TaskExpr::Literal(Literal::Json(Value::Number(n.clone())))
+                let value = Value::Number(n.clone());
+                self.check_integers(id, &value, "");
+                TaskExpr::Literal(Literal::Json(value))
             }
-            Arg::Lit(v) => TaskExpr::Literal(Literal::Json(v.clone())),
+            Arg::Lit(v) => {
+                self.check_integers(id, v, "lit");
+                TaskExpr::Literal(Literal::Json(v.clone()))
+            }
             Arg::List(items) => {
                 let mut list = Vec::with_capacity(items.len());
                 for (j, item) in items.iter().enumerate() {

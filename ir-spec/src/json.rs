@@ -2,6 +2,7 @@
 //! duplicate object keys (which serde_json would silently resolve as "last one
 //! wins") reported with the pointer of every duplicate.
 
+use std::collections::VecDeque;
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -15,8 +16,16 @@ use crate::fault::{Fault, FaultSink, Faults, push_token, quote};
 /// a syntax error is reported with its line and column and the pointer of the
 /// value being read when it occurred. Nesting deeper than 128 levels is refused
 /// (serde_json's recursion limit), so no input can overflow the stack.
+///
+/// Numbers are read as Python's `json` reads them: `-0` is the integer 0 (only
+/// `-0.0`, `-0e0` and the like are the float -0.0), integers are kept exactly.
 pub fn parse_json(text: &str) -> Result<Value, Faults> {
-    let mut ctx = Ctx::default();
+    let mut ctx = Ctx {
+        text,
+        path: Vec::new(),
+        duplicates: Vec::new(),
+        negative_zeros: None,
+    };
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = ValueSeed { ctx: &mut ctx }
         .deserialize(&mut de)
@@ -77,13 +86,28 @@ impl fmt::Display for Token {
     }
 }
 
-#[derive(Debug, Default)]
-struct Ctx {
+#[derive(Debug)]
+struct Ctx<'t> {
+    /// The text being parsed.
+    text: &'t str,
     path: Vec<Token>,
     duplicates: Vec<Fault>,
+    /// For each number of the text that is a negative zero, in order, whether
+    /// it is written `-0` (an integer); found on the first negative zero.
+    negative_zeros: Option<VecDeque<bool>>,
 }
 
-impl Ctx {
+impl Ctx<'_> {
+    /// Whether the next negative zero serde_json reads (it reads `-0` as the
+    /// float -0.0) was written as the integer `-0`.
+    fn negative_zero_is_integer(&mut self) -> bool {
+        let text = self.text;
+        self.negative_zeros
+            .get_or_insert_with(|| negative_zero_tokens(text))
+            .pop_front()
+            .unwrap_or(false)
+    }
+
     fn pointer(&self) -> String {
         let mut p = String::new();
         for t in &self.path {
@@ -91,6 +115,40 @@ impl Ctx {
         }
         p
     }
+}
+
+/// Every number token of `text` (outside strings) whose value is a negative
+/// zero, in order: true for `-0` itself, false for `-0.0`, `-0e5`, `-1e-400`...
+/// serde_json reads numbers in text order, so this lines up with its -0.0s.
+fn negative_zero_tokens(text: &str) -> VecDeque<bool> {
+    let bytes = text.as_bytes();
+    let mut out = VecDeque::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < bytes.len()
+                    && matches!(bytes[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+                {
+                    i += 1;
+                }
+                let token = &text[start..i];
+                if token.starts_with('-') && token.parse::<f64>().is_ok_and(|v| v == 0.0) {
+                    out.push_back(token == "-0");
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    out
 }
 
 /// The node a path is inside: `/nodes/<id>/...` or `/graph/<key>/...` at the top.
@@ -103,11 +161,11 @@ fn node_of_path(path: &[Token]) -> Option<String> {
     }
 }
 
-struct ValueSeed<'a> {
-    ctx: &'a mut Ctx,
+struct ValueSeed<'a, 't> {
+    ctx: &'a mut Ctx<'t>,
 }
 
-impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_> {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
@@ -115,7 +173,7 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for ValueSeed<'_> {
+impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -135,6 +193,9 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
 
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        if v == 0.0 && v.is_sign_negative() && self.ctx.negative_zero_is_integer() {
+            return Ok(Value::Number(0.into()));
+        }
         // serde_json never produces a non-finite float from text.
         Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
     }
@@ -276,6 +337,24 @@ mod tests {
             "{trailing}"
         );
         assert!(parse_json("").is_err());
+    }
+
+    #[test]
+    fn minus_zero_is_the_integer_zero_as_python_reads_it() {
+        let v = parse_json(
+            r#"{"a": -0, "b": [-0.0, "-0", -0, -0e0, -1e-400, -0], "c": -0.5, "-0": -0}"#,
+        )
+        .unwrap();
+        assert_eq!(v["a"], serde_json::json!(0));
+        assert!(v["a"].is_i64());
+        let b = v["b"].as_array().unwrap();
+        assert!(b[0].is_f64() && b[0].as_f64().unwrap().is_sign_negative());
+        assert_eq!(b[1], "-0");
+        assert!(b[2].is_i64());
+        assert!(b[3].is_f64() && b[4].is_f64());
+        assert!(b[5].is_i64());
+        assert_eq!(v["c"], serde_json::json!(-0.5));
+        assert!(v["-0"].is_i64());
     }
 
     #[test]

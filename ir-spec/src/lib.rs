@@ -47,6 +47,7 @@ mod schema;
 mod validate;
 
 pub use catalogue::InferContext;
+pub use catalogue::npy_header as npy;
 pub use direct::{Direct, TaskDocument, dask_task_graph, direct_task_graph, unknown_functions};
 pub use document::{Arg, Dialect, Document, FORMAT_VERSION, Node, Scalar};
 pub use dtype::{DType, ScalarKind};

@@ -81,7 +81,8 @@ pub fn axis_pieces(offsets: &[usize], sel: AxisSel) -> Vec<(usize, AxisSel)> {
                 let in_block = if step > 0 {
                     (hi - p).div_ceil(step as usize)
                 } else {
-                    (p - lo) / (-step) as usize + 1
+                    // `unsigned_abs`: a step of i64::MIN has no negation.
+                    (p - lo) / step.unsigned_abs() as usize + 1
                 };
                 let count = in_block.min(len - i);
                 pieces.push((

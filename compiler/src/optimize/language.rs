@@ -191,7 +191,7 @@ impl IndexLeaf {
                     Entry::Pick(p) => Value::from(p),
                     Entry::New => Value::Null,
                     Entry::Range { start, step, len } => {
-                        let stop = start as i64 + len as i64 * step;
+                        let stop = range_stop(start, len, step);
                         let stop = if stop < 0 {
                             Value::Null
                         } else {
@@ -232,7 +232,7 @@ impl IndexLeaf {
                     out.push(1);
                 }
                 Entry::Range { start, step, len } => {
-                    let stop = start as i64 + len as i64 * step;
+                    let stop = range_stop(start, len, step);
                     axes.push(AxisIndex::Range {
                         start: start as i64,
                         stop: stop.max(-1),
@@ -554,6 +554,14 @@ impl ArrayLang {
             ArrayLang::Index(_) | ArrayLang::Perm(_) | ArrayLang::Attrs(_)
         )
     }
+}
+
+/// The stop of a range of `len` positions from `start` by `step`, computed in
+/// i128 (a huge step overflows i64) and clamped to i64: a stop beyond either
+/// limit selects the same `len` positions as the limit does.
+fn range_stop(start: usize, len: usize, step: i64) -> i64 {
+    let stop = start as i128 + len as i128 * i128::from(step);
+    stop.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
 #[cfg(test)]

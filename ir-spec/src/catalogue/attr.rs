@@ -123,11 +123,16 @@ pub(crate) fn shape_of(v: &Value) -> Result<Vec<usize>, String> {
 }
 
 /// The number of elements of `shape`, or an error if it does not fit in memory
-/// addresses.
+/// addresses. As in NumPy, the product of the non-zero dimensions must fit too:
+/// an empty array of shape `(0, 2**40, 2**40)` is refused, since every size and
+/// offset computed from its other dimensions would overflow.
 pub(crate) fn checked_size(shape: &[usize]) -> Result<usize, String> {
     shape
         .iter()
+        .filter(|&&n| n != 0)
         .try_fold(1usize, |acc, &n| acc.checked_mul(n))
+        .filter(|&n| isize::try_from(n).is_ok())
+        .map(|n| if shape.contains(&0) { 0 } else { n })
         .ok_or_else(|| {
             format!(
                 "shape {} has too many elements",
@@ -316,6 +321,26 @@ pub(crate) fn not_an_array(i: usize, found: &Meta) -> InferError {
     )
 }
 
+/// Whether the JSON integer `n` fits `dtype`, checked exactly (no f64 round
+/// trip: `9223372036854775807` fits int64, `9223372036854775808` does not).
+/// NEP 50 raises `OverflowError` for a Python integer out of bounds of an
+/// integer dtype; a float or bool dtype takes any integer.
+pub(crate) fn weak_int_fits(n: &serde_json::Number, dtype: DType) -> Result<(), String> {
+    let value = n
+        .as_i64()
+        .map(i128::from)
+        .or_else(|| n.as_u64().map(i128::from));
+    let (lo, hi) = match dtype {
+        DType::Int32 => (i128::from(i32::MIN), i128::from(i32::MAX)),
+        DType::Int64 => (i128::from(i64::MIN), i128::from(i64::MAX)),
+        _ => return Ok(()),
+    };
+    match value {
+        Some(v) if (lo..=hi).contains(&v) => Ok(()),
+        _ => Err(format!("Python integer {n} out of bounds for {dtype}")),
+    }
+}
+
 /// Whether the weak scalar `value` of `kind` fits `dtype` (NEP 50 raises
 /// `OverflowError` for a Python integer out of bounds of an integer dtype).
 pub(crate) fn weak_scalar_fits(kind: ScalarKind, value: f64, dtype: DType) -> Result<(), String> {
@@ -411,6 +436,22 @@ mod tests {
         );
         assert!(normalize_axis(0, 0).is_err());
         assert!(normalize_axis(i64::MIN, 2).is_err());
+    }
+
+    #[test]
+    fn integer_bounds_are_checked_exactly() {
+        let n = |v: Value| v.as_number().unwrap().clone();
+        assert!(weak_int_fits(&n(json!(i64::MAX)), DType::Int64).is_ok());
+        assert!(weak_int_fits(&n(json!(i64::MIN)), DType::Int64).is_ok());
+        let e = weak_int_fits(&n(json!(1u64 << 63)), DType::Int64).unwrap_err();
+        assert_eq!(
+            e,
+            "Python integer 9223372036854775808 out of bounds for int64"
+        );
+        assert!(weak_int_fits(&n(json!(u64::MAX)), DType::Int64).is_err());
+        assert!(weak_int_fits(&n(json!(i32::MAX)), DType::Int32).is_ok());
+        assert!(weak_int_fits(&n(json!(i64::from(i32::MIN) - 1)), DType::Int32).is_err());
+        assert!(weak_int_fits(&n(json!(u64::MAX)), DType::Float64).is_ok());
     }
 
     #[test]

@@ -57,6 +57,25 @@ fn depths(v: &Value, ndim: usize) -> Result<Vec<(usize, usize)>, String> {
     }
 }
 
+/// Refuses a depth larger than its axis: ghost cells beyond the array's length
+/// add nothing a smaller depth does not, and a huge depth would make blocks that
+/// cannot be allocated (the limit is the axis length, at least 1).
+fn depths_within(
+    depth: Vec<(usize, usize)>,
+    shape: &[usize],
+) -> Result<Vec<(usize, usize)>, String> {
+    for (a, (&(before, after), &len)) in depth.iter().zip(shape).enumerate() {
+        let limit = len.max(1);
+        if before.max(after) > limit {
+            return Err(format!(
+                "depth {} on axis {a} is larger than the axis ({len} elements): at most {limit}",
+                before.max(after)
+            ));
+        }
+    }
+    Ok(depth)
+}
+
 /// An axis written as an object key (`"0"`, `"-1"`).
 fn object_axis(key: &str, ndim: usize) -> Result<usize, String> {
     let a: i64 = key
@@ -92,7 +111,9 @@ fn boundaries(v: &Value, ndim: usize) -> Result<Vec<bool>, String> {
 fn map_overlap(input: &InferInput<'_>) -> Result<Meta, InferError> {
     let x = input.array(0)?.clone();
     let func = input.string("fn")?;
-    let depth = depths(input.req("depth")?, x.ndim()).map_err(|e| InferError::at("depth", e))?;
+    let depth = depths(input.req("depth")?, x.ndim())
+        .and_then(|d| depths_within(d, &x.shape))
+        .map_err(|e| InferError::at("depth", e))?;
     let padded_edges =
         boundaries(input.req("boundary")?, x.ndim()).map_err(|e| InferError::at("boundary", e))?;
     if let Some(a) = (0..x.ndim()).find(|&a| depth[a].0 != depth[a].1 && padded_edges[a]) {

@@ -16,7 +16,7 @@ mod broadcast;
 mod elementwise;
 pub mod fused;
 mod linalg;
-mod npy_header;
+pub mod npy_header;
 mod reductions;
 mod shape_ops;
 mod sources;

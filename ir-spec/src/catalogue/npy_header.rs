@@ -1,25 +1,35 @@
-//! Reads only the header of a `.npy` file (format versions 1 to 3): dtype, memory
-//! order and shape, without touching the data. The header is a Python dict literal
-//! such as `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }`.
+//! The one reader of `.npy` headers (format versions 1 to 3), used by validation
+//! (`from_npy`'s shape and dtype) and by the runtime's readers: dtype, byte order,
+//! memory order and shape, without touching the data. The header is a Python dict
+//! literal such as `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }`,
+//! parsed by `py_literal` (the parser ndarray-npy uses); a key written twice takes
+//! its last value, as Python's `ast.literal_eval` (and so NumPy) does.
 
 use std::io::Read;
 use std::path::Path;
+
+use py_literal::Value as PyValue;
 
 use crate::chunks::fmt_shape;
 use crate::dtype::DType;
 
 /// The most header bytes we accept (NumPy writes a few hundred).
 const MAX_HEADER_LEN: usize = 1 << 20;
+/// The deepest nesting of brackets accepted in a header (`py_literal` parses
+/// recursively; NumPy's own headers nest two levels).
+const MAX_HEADER_DEPTH: usize = 16;
 
 /// What a `.npy` header says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct NpyHeader {
+pub struct NpyHeader {
     /// Element type.
-    pub(crate) dtype: DType,
+    pub dtype: DType,
+    /// True when the data is little-endian (or single bytes).
+    pub little_endian: bool,
     /// Whether the data is stored in column-major order.
-    pub(crate) fortran_order: bool,
+    pub fortran_order: bool,
     /// Array shape.
-    pub(crate) shape: Vec<usize>,
+    pub shape: Vec<usize>,
 }
 
 /// Reads and checks the header of the `.npy` file at `path`, and that the file
@@ -31,46 +41,8 @@ pub(crate) fn read_npy_header(path: &Path) -> Result<NpyHeader, String> {
         .metadata()
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?
         .len();
-    let not_npy = || {
-        format!(
-            "{} is not a .npy file (bad magic string or truncated header)",
-            path.display()
-        )
-    };
-    let mut prefix = [0u8; 8];
-    file.read_exact(&mut prefix).map_err(|_| not_npy())?;
-    if &prefix[..6] != b"\x93NUMPY" {
-        return Err(not_npy());
-    }
-    let (header_len, fixed) = match prefix[6] {
-        1 => {
-            let mut b = [0u8; 2];
-            file.read_exact(&mut b).map_err(|_| not_npy())?;
-            (usize::from(u16::from_le_bytes(b)), 10u64)
-        }
-        2 | 3 => {
-            let mut b = [0u8; 4];
-            file.read_exact(&mut b).map_err(|_| not_npy())?;
-            (u32::from_le_bytes(b) as usize, 12u64)
-        }
-        v => {
-            return Err(format!(
-                "{}: unsupported .npy format version {v}",
-                path.display()
-            ));
-        }
-    };
-    if header_len > MAX_HEADER_LEN {
-        return Err(format!(
-            "{}: the .npy header is implausibly long ({header_len} bytes)",
-            path.display()
-        ));
-    }
-    let mut text = vec![0u8; header_len];
-    file.read_exact(&mut text).map_err(|_| not_npy())?;
-    let text = String::from_utf8(text)
-        .map_err(|_| format!("{}: the .npy header is not text", path.display()))?;
-    let header = parse_header(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (header, data_offset) =
+        read_npy_header_from(&mut file).map_err(|e| format!("{}: {e}", path.display()))?;
     let nbytes = header
         .shape
         .iter()
@@ -84,7 +56,7 @@ pub(crate) fn read_npy_header(path: &Path) -> Result<NpyHeader, String> {
                 fmt_shape(&header.shape)
             )
         })?;
-    let have = file_len.saturating_sub(fixed + header_len as u64);
+    let have = file_len.saturating_sub(data_offset);
     if have < nbytes {
         return Err(format!(
             "{} is truncated: its header announces {} {} ({nbytes} bytes of data) but only {have} bytes follow",
@@ -96,164 +68,179 @@ pub(crate) fn read_npy_header(path: &Path) -> Result<NpyHeader, String> {
     Ok(header)
 }
 
-/// Parses the header dict text.
-pub(crate) fn parse_header(text: &str) -> Result<NpyHeader, String> {
-    let mut p = Parser {
-        s: text.as_bytes(),
-        i: 0,
-    };
-    p.expect(b'{')?;
-    let (mut descr, mut fortran, mut shape) = (None, None, None);
-    loop {
-        p.skip_ws();
-        if p.eat(b'}') {
-            break;
+/// Reads the magic string, version, length and header of a `.npy` stream: the
+/// header and the byte offset of the data.
+pub fn read_npy_header_from(reader: &mut impl Read) -> Result<(NpyHeader, u64), String> {
+    let not_npy = || "not a .npy file (bad magic string or truncated header)".to_owned();
+    let mut prefix = [0u8; 8];
+    reader.read_exact(&mut prefix).map_err(|_| not_npy())?;
+    if &prefix[..6] != b"\x93NUMPY" {
+        return Err(not_npy());
+    }
+    let (header_len, fixed) = match prefix[6] {
+        1 => {
+            let mut b = [0u8; 2];
+            reader.read_exact(&mut b).map_err(|_| not_npy())?;
+            (usize::from(u16::from_le_bytes(b)), 10u64)
         }
-        let key = p.string()?;
-        p.expect(b':')?;
-        p.skip_ws();
+        2 | 3 => {
+            let mut b = [0u8; 4];
+            reader.read_exact(&mut b).map_err(|_| not_npy())?;
+            (u32::from_le_bytes(b) as usize, 12u64)
+        }
+        v => return Err(format!("unsupported .npy format version {v}")),
+    };
+    if header_len > MAX_HEADER_LEN {
+        return Err(format!(
+            "the .npy header is implausibly long ({header_len} bytes)"
+        ));
+    }
+    let mut text = vec![0u8; header_len];
+    reader.read_exact(&mut text).map_err(|_| not_npy())?;
+    // Version 3 headers are UTF-8; versions 1 and 2 are Latin-1, whose ASCII
+    // subset is all a valid header uses.
+    let text = String::from_utf8(text).map_err(|_| "the .npy header is not text".to_owned())?;
+    let header = parse_npy_header(&text)?;
+    Ok((header, fixed + header_len as u64))
+}
+
+/// Parses the header dict text (`{'descr': ..., 'fortran_order': ..., 'shape': ...}`).
+pub fn parse_npy_header(text: &str) -> Result<NpyHeader, String> {
+    let text = without_long_suffixes(text)?;
+    let value: PyValue = text
+        .trim()
+        .parse()
+        .map_err(|e| format!("malformed .npy header: {e}"))?;
+    let PyValue::Dict(entries) = value else {
+        return Err("malformed .npy header: it is not a dict".to_owned());
+    };
+    // The last value of a key wins, as in Python.
+    let (mut descr, mut fortran, mut shape) = (None, None, None);
+    for (key, value) in entries {
+        let PyValue::String(key) = key else {
+            return Err(format!("unexpected key {key} in the .npy header"));
+        };
         match key.as_str() {
-            "descr" => {
-                if p.peek() == Some(b'[') {
-                    return Err("structured dtypes are not supported".to_owned());
-                }
-                descr = Some(p.string()?);
-            }
-            "fortran_order" => fortran = Some(p.boolean()?),
-            "shape" => shape = Some(p.tuple()?),
+            "descr" => descr = Some(value),
+            "fortran_order" => fortran = Some(value),
+            "shape" => shape = Some(value),
             other => return Err(format!("unexpected key '{other}' in the .npy header")),
         }
-        p.skip_ws();
-        if !p.eat(b',') {
-            p.expect(b'}')?;
-            break;
-        }
     }
-    let descr = descr.ok_or("the .npy header has no 'descr'")?;
-    let dtype = match descr.as_str() {
-        "<f8" => DType::Float64,
-        "<f4" => DType::Float32,
-        "<i8" => DType::Int64,
-        "<i4" => DType::Int32,
-        "|b1" => DType::Bool,
+    let (dtype, little_endian) = dtype_of(descr.ok_or("the .npy header has no 'descr'")?)?;
+    let fortran_order = match fortran.ok_or("the .npy header has no 'fortran_order'")? {
+        PyValue::Boolean(b) => b,
         other => {
-            let endian = if other.starts_with('>') {
-                " (big-endian data is not supported)"
-            } else {
-                ""
-            };
             return Err(format!(
-                "unsupported dtype '{other}'{endian}: tessera reads float64 (<f8), float32 (<f4), int64 (<i8), int32 (<i4) and bool (|b1)"
+                "malformed .npy header: 'fortran_order' is {other}, not True or False"
+            ));
+        }
+    };
+    let shape = match shape.ok_or("the .npy header has no 'shape'")? {
+        PyValue::Tuple(dims) => dims
+            .iter()
+            .map(|d| match d {
+                PyValue::Integer(n) => usize::try_from(n).map_err(|_| {
+                    format!("malformed .npy header: dimension {n} of 'shape' is out of range")
+                }),
+                other => Err(format!(
+                    "malformed .npy header: dimension {other} of 'shape' is not an integer"
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        other => {
+            return Err(format!(
+                "malformed .npy header: 'shape' is {other}, not a tuple"
             ));
         }
     };
     Ok(NpyHeader {
         dtype,
-        fortran_order: fortran.ok_or("the .npy header has no 'fortran_order'")?,
-        shape: shape.ok_or("the .npy header has no 'shape'")?,
+        little_endian,
+        fortran_order,
+        shape,
     })
 }
 
-struct Parser<'a> {
-    s: &'a [u8],
-    i: usize,
+/// The dtype and byte order of a `descr` value.
+fn dtype_of(descr: PyValue) -> Result<(DType, bool), String> {
+    let descr = match descr {
+        PyValue::String(s) => s,
+        PyValue::List(_) => return Err("structured dtypes are not supported".to_owned()),
+        other => return Err(format!("malformed .npy header: 'descr' is {other}")),
+    };
+    let unsupported = || {
+        format!(
+            "unsupported dtype '{descr}': tessera reads float64 (f8), float32 (f4), int64 (i8), int32 (i4) and bool (b1), in either byte order"
+        )
+    };
+    let (order, code) = match descr.as_bytes().first() {
+        Some(b'<' | b'>' | b'=' | b'|') => descr.split_at(1),
+        _ => return Err(unsupported()),
+    };
+    let dtype = match code {
+        "f8" => DType::Float64,
+        "f4" => DType::Float32,
+        "i8" => DType::Int64,
+        "i4" => DType::Int32,
+        "b1" => DType::Bool,
+        _ => return Err(unsupported()),
+    };
+    let little_endian = match order {
+        "<" => true,
+        ">" => false,
+        "=" => cfg!(target_endian = "little"),
+        // "|": byte order not applicable, which is only true of one-byte types.
+        _ if dtype.size_bytes() == 1 => true,
+        _ => return Err(unsupported()),
+    };
+    Ok((dtype, little_endian))
 }
 
-impl Parser<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.i).copied()
-    }
-
-    fn skip_ws(&mut self) {
-        while self.peek().is_some_and(|c| c.is_ascii_whitespace()) {
-            self.i += 1;
+/// The header text with Python 2's `L` suffix of integers removed (`(3L, 4L)`,
+/// written by NumPy under Python 2, which NumPy still reads), refusing brackets
+/// nested deeper than [`MAX_HEADER_DEPTH`] outside strings, so no header can
+/// exhaust the stack of the recursive parser.
+fn without_long_suffixes(text: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut previous = None;
+    let mut depth = 0usize;
+    let mut quote = None;
+    let mut escaped = false;
+    for c in text.chars() {
+        let b = if c.is_ascii() { c as u8 } else { 0 };
+        let digit_before = previous.is_some_and(|p: char| p.is_ascii_digit());
+        previous = Some(c);
+        if quote.is_none() && c == 'L' && digit_before {
+            continue;
         }
-    }
-
-    fn eat(&mut self, c: u8) -> bool {
-        self.skip_ws();
-        if self.peek() == Some(c) {
-            self.i += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn expect(&mut self, c: u8) -> Result<(), String> {
-        if self.eat(c) {
-            Ok(())
-        } else {
-            Err(format!(
-                "malformed .npy header: expected '{}' at byte {}",
-                c as char, self.i
-            ))
-        }
-    }
-
-    fn string(&mut self) -> Result<String, String> {
-        self.skip_ws();
-        let quote = self
-            .peek()
-            .filter(|&q| q == b'\'' || q == b'"')
-            .ok_or_else(|| {
-                format!(
-                    "malformed .npy header: expected a quoted string at byte {}",
-                    self.i
-                )
-            })?;
-        self.i += 1;
-        let start = self.i;
-        while self.peek().is_some_and(|c| c != quote) {
-            self.i += 1;
-        }
-        let out = String::from_utf8_lossy(&self.s[start..self.i]).into_owned();
-        if self.peek().is_none() {
-            return Err("malformed .npy header: unterminated string".to_owned());
-        }
-        self.i += 1;
-        Ok(out)
-    }
-
-    fn boolean(&mut self) -> Result<bool, String> {
-        for (word, v) in [(&b"True"[..], true), (&b"False"[..], false)] {
-            if self.s[self.i..].starts_with(word) {
-                self.i += word.len();
-                return Ok(v);
+        out.push(c);
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == q {
+                    quote = None;
+                }
             }
-        }
-        Err(format!(
-            "malformed .npy header: expected True or False at byte {}",
-            self.i
-        ))
-    }
-
-    fn tuple(&mut self) -> Result<Vec<usize>, String> {
-        self.expect(b'(')?;
-        let mut out = Vec::new();
-        loop {
-            self.skip_ws();
-            if self.eat(b')') {
-                return Ok(out);
-            }
-            let start = self.i;
-            while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-                self.i += 1;
-            }
-            let n = std::str::from_utf8(&self.s[start..self.i])
-                .ok()
-                .and_then(|t| t.parse::<usize>().ok())
-                .ok_or_else(|| {
-                    format!("malformed .npy header: expected a dimension at byte {start}")
-                })?;
-            self.eat(b'L'); // Python 2 long suffix
-            out.push(n);
-            if !self.eat(b',') {
-                self.expect(b')')?;
-                return Ok(out);
-            }
+            None => match b {
+                b'\'' | b'"' => quote = Some(b),
+                b'(' | b'[' | b'{' => {
+                    depth += 1;
+                    if depth > MAX_HEADER_DEPTH {
+                        return Err(format!(
+                            "malformed .npy header: brackets nested more than {MAX_HEADER_DEPTH} levels deep"
+                        ));
+                    }
+                }
+                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
         }
     }
+    Ok(out)
 }
 
 /// The bytes of a version-1 `.npy` header for tests (padded as NumPy does).
@@ -277,25 +264,27 @@ mod tests {
 
     #[test]
     fn parses_numpy_headers() {
-        let h =
-            parse_header("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }").unwrap();
+        let h = parse_npy_header("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }")
+            .unwrap();
         assert_eq!(
             h,
             NpyHeader {
                 dtype: DType::Float64,
+                little_endian: true,
                 fortran_order: false,
                 shape: vec![3, 4]
             }
         );
-        let h = parse_header("{'descr': '|b1', 'fortran_order': True, 'shape': (5,), }").unwrap();
+        let h =
+            parse_npy_header("{'descr': '|b1', 'fortran_order': True, 'shape': (5,), }").unwrap();
         assert_eq!(
             (h.dtype, h.fortran_order, h.shape),
             (DType::Bool, true, vec![5])
         );
-        let h = parse_header("{'descr':'<i4','fortran_order':False,'shape':()}").unwrap();
+        let h = parse_npy_header("{'descr':'<i4','fortran_order':False,'shape':()}").unwrap();
         assert_eq!((h.dtype, h.shape), (DType::Int32, vec![]));
         assert_eq!(
-            parse_header("{'descr': '<i8', 'fortran_order': False, 'shape': (2L, 3L)}")
+            parse_npy_header("{'descr': '<i8', 'fortran_order': False, 'shape': (2L, 3L)}")
                 .unwrap()
                 .shape,
             vec![2, 3]
@@ -304,26 +293,73 @@ mod tests {
 
     #[test]
     fn refuses_other_dtypes_and_malformed_headers() {
-        let e =
-            parse_header("{'descr': '<u2', 'fortran_order': False, 'shape': (3,), }").unwrap_err();
+        let e = parse_npy_header("{'descr': '<u2', 'fortran_order': False, 'shape': (3,), }")
+            .unwrap_err();
         assert!(e.contains("unsupported dtype '<u2'"), "{e}");
-        let e =
-            parse_header("{'descr': '>f8', 'fortran_order': False, 'shape': (3,), }").unwrap_err();
-        assert!(e.contains("big-endian"), "{e}");
         assert!(
-            parse_header("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (3,)}")
+            parse_npy_header("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (3,)}")
                 .unwrap_err()
                 .contains("structured")
         );
         assert!(
-            parse_header("{'descr': '<f8', 'shape': (3,)}")
+            parse_npy_header("{'descr': '<f8', 'shape': (3,)}")
                 .unwrap_err()
                 .contains("fortran_order")
         );
-        assert!(parse_header("{'descr': '<f8', 'fortran_order': maybe, 'shape': (3,)}").is_err());
-        assert!(parse_header("{'descr': '<f8', 'fortran_order': False, 'shape': (-3,)}").is_err());
-        assert!(parse_header("{'descr': '<f8").is_err());
-        assert!(parse_header("").is_err());
+        assert!(
+            parse_npy_header("{'descr': '<f8', 'fortran_order': maybe, 'shape': (3,)}").is_err()
+        );
+        assert!(
+            parse_npy_header("{'descr': '<f8', 'fortran_order': False, 'shape': (-3,)}").is_err()
+        );
+        assert!(parse_npy_header("{'descr': '<f8").is_err());
+        assert!(parse_npy_header("").is_err());
+    }
+
+    #[test]
+    fn big_endian_headers_are_read_with_their_byte_order() {
+        let h =
+            parse_npy_header("{'descr': '>f8', 'fortran_order': False, 'shape': (3,), }").unwrap();
+        assert_eq!((h.dtype, h.little_endian), (DType::Float64, false));
+        let h =
+            parse_npy_header("{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }").unwrap();
+        assert!(h.little_endian);
+        assert!(
+            parse_npy_header("{'descr': '|f8', 'fortran_order': False, 'shape': (3,)}").is_err()
+        );
+    }
+
+    #[test]
+    fn duplicated_header_keys_take_the_last_value_as_numpy_does() {
+        let h = parse_npy_header(
+            "{'descr': '<i4', 'descr': '<f8', 'fortran_order': True, 'fortran_order': False, 'shape': (1,), 'shape': (2, 3)}",
+        )
+        .unwrap();
+        assert_eq!(
+            (h.dtype, h.fortran_order, h.shape),
+            (DType::Float64, false, vec![2, 3])
+        );
+    }
+
+    #[test]
+    fn hostile_headers_are_refused_without_overflow() {
+        let deep = format!(
+            "{{'descr': {}1{}}}",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        assert!(parse_npy_header(&deep).unwrap_err().contains("nested"));
+        let e = parse_npy_header(
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (18446744073709551616,)}",
+        )
+        .unwrap_err();
+        assert!(e.contains("out of range"), "{e}");
+        assert!(parse_npy_header("{'descr': '<f8', 'fortran_order': 1, 'shape': (3,)}").is_err());
+        assert!(
+            parse_npy_header("{'descr': '<f8', 'fortran_order': False, 'shape': [3]}").is_err()
+        );
+        assert!(parse_npy_header("{1: '<f8'}").is_err());
+        assert!(parse_npy_header("('descr', '<f8')").is_err());
     }
 
     #[test]

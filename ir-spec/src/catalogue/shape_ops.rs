@@ -10,7 +10,7 @@
 //! first trailing axis and is one block along the others. Otherwise the output is
 //! one block along all trailing axes (lowering rechunks the input to match).
 
-use super::attr::{normalize_axes, normalize_axis, not_an_array};
+use super::attr::{checked_size, normalize_axes, normalize_axis, not_an_array};
 use super::{Arity, AttrSpec, AttrType, Family, InferError, InferInput, OpSpec};
 use crate::chunks::{fmt_shape, reshape_kept_axes, tidy, unify_axis};
 use crate::dtype::DType;
@@ -153,6 +153,9 @@ fn reshape(input: &InferInput<'_>) -> Result<Meta, InferError> {
         None if known != size => return Err(cannot()),
         None => {}
     }
+    // A size-0 array takes any shape with a zero, as long as the other
+    // dimensions' product fits (NumPy: "array is too big").
+    checked_size(&shape).map_err(|e| InferError::at("shape", e))?;
     let chunks = reshape_chunks(&x.chunks, &x.shape, &shape);
     array_result(shape, x.dtype, chunks)
 }

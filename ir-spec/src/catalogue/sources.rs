@@ -8,7 +8,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
 
-use super::attr::{checked_size, short, weak_scalar_fits};
+use super::attr::{checked_size, short, weak_int_fits};
 use super::npy_header::read_npy_header;
 use super::{Arity, AttrSpec, AttrType, Family, InferContext, InferError, InferInput, OpSpec};
 use crate::dtype::{DType, ScalarKind};
@@ -21,17 +21,17 @@ fn make(input: &InferInput<'_>, shape: Vec<usize>, dtype: DType) -> Result<Meta,
 }
 
 /// What nested JSON lists of numbers hold.
-pub(super) struct Nested {
+pub(super) struct Nested<'a> {
     /// Length of each level.
     pub(super) shape: Vec<usize>,
     /// The highest kind of element (float if there is none, as NumPy).
     pub(super) kind: ScalarKind,
     /// The smallest and largest integer element, for range checks.
-    pub(super) int_range: Option<(f64, f64)>,
+    pub(super) int_range: Option<(&'a serde_json::Number, &'a serde_json::Number)>,
 }
 
 /// Shape and element kind of nested JSON lists, walked with an explicit stack.
-pub(super) fn nested_shape(data: &Value) -> Result<Nested, String> {
+pub(super) fn nested_shape(data: &Value) -> Result<Nested<'_>, String> {
     let mut shape = Vec::new();
     let mut probe = data;
     while let Value::Array(items) = probe {
@@ -43,7 +43,7 @@ pub(super) fn nested_shape(data: &Value) -> Result<Nested, String> {
     }
     let ndim = shape.len();
     let mut kind: Option<ScalarKind> = None;
-    let mut range: Option<(f64, f64)> = None;
+    let mut range: Option<(&serde_json::Number, &serde_json::Number)> = None;
     let mut stack = vec![(data, 0usize)];
     while let Some((v, depth)) = stack.pop() {
         match v {
@@ -75,8 +75,7 @@ pub(super) fn nested_shape(data: &Value) -> Result<Nested, String> {
                 if kind != Some(ScalarKind::Float) {
                     kind = Some(ScalarKind::Int);
                 }
-                let x = n.as_f64().unwrap_or(0.0);
-                range = Some(range.map_or((x, x), |(lo, hi)| (lo.min(x), hi.max(x))));
+                range = Some(range.map_or((n, n), |(lo, hi)| (exact_min(lo, n), exact_max(hi, n))));
             }
             other => {
                 return Err(format!(
@@ -94,24 +93,39 @@ pub(super) fn nested_shape(data: &Value) -> Result<Nested, String> {
     })
 }
 
+/// The smaller of two JSON integers, exactly.
+fn exact_min<'a>(a: &'a serde_json::Number, b: &'a serde_json::Number) -> &'a serde_json::Number {
+    if exact(b) < exact(a) { b } else { a }
+}
+
+/// The larger of two JSON integers, exactly.
+fn exact_max<'a>(a: &'a serde_json::Number, b: &'a serde_json::Number) -> &'a serde_json::Number {
+    if exact(b) > exact(a) { b } else { a }
+}
+
+/// A JSON integer as an i128 (every JSON integer serde_json keeps fits).
+fn exact(n: &serde_json::Number) -> i128 {
+    n.as_i64()
+        .map(i128::from)
+        .or_else(|| n.as_u64().map(i128::from))
+        .unwrap_or_default()
+}
+
 fn array(input: &InferInput<'_>) -> Result<Meta, InferError> {
     let Nested {
         shape,
         kind,
         int_range: range,
     } = nested_shape(input.req("data")?).map_err(|e| InferError::at("data", e))?;
-    let dtype = match input.opt_dtype("dtype")? {
-        Some(d) => {
-            if let Some((lo, hi)) = range {
-                for v in [lo, hi] {
-                    weak_scalar_fits(ScalarKind::Int, v, d)
-                        .map_err(|e| InferError::at("data", e))?;
-                }
-            }
-            d
+    let dtype = input
+        .opt_dtype("dtype")?
+        .unwrap_or_else(|| DType::of_scalar(kind));
+    if let Some((lo, hi)) = range {
+        // Integers must fit the dtype (int64 when inferred: no uint64 here).
+        for v in [lo, hi] {
+            weak_int_fits(v, dtype).map_err(|e| InferError::at("data", e))?;
         }
-        None => DType::of_scalar(kind),
-    };
+    }
     make(input, shape, dtype)
 }
 
@@ -208,14 +222,13 @@ fn full(input: &InferInput<'_>) -> Result<Meta, InferError> {
             format!("expected a number or a boolean, found {}", short(fill)),
         )
     })?;
-    let dtype = match input.opt_dtype("dtype")? {
-        Some(d) => {
-            weak_scalar_fits(kind, fill.as_f64().unwrap_or(0.0), d)
-                .map_err(|e| InferError::at("fill_value", e))?;
-            d
-        }
-        None => DType::of_scalar(kind),
-    };
+    let dtype = input
+        .opt_dtype("dtype")?
+        .unwrap_or_else(|| DType::of_scalar(kind));
+    if let (ScalarKind::Int, Value::Number(n)) = (kind, fill) {
+        // Checked exactly; an integer fill_value without a dtype must fit int64.
+        weak_int_fits(n, dtype).map_err(|e| InferError::at("fill_value", e))?;
+    }
     make(input, shape, dtype)
 }
 
@@ -488,7 +501,7 @@ const ALL: &[OpSpec] = &[
             ),
             CHUNKS,
         ],
-        "An array read from a .npy file (<f8, <f4, <i8, <i4, |b1).",
+        "An array read from a .npy file (f8, f4, i8, i4, b1, either byte order).",
         from_npy,
     ),
     op(

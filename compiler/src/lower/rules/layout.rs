@@ -116,15 +116,26 @@ pub(super) fn rechunk(
     Ok(cx.region(input, &spans(&bounds)))
 }
 
-/// `broadcast_to`: the broadcast region of the input, broadcast to the block's shape.
+/// `broadcast_to`: the broadcast region of the input (or the scalar), broadcast
+/// to the block's shape.
 pub(super) fn broadcast_to(
     cx: &mut Lowerer<'_>,
     node: NodeIdx,
     index: &[usize],
 ) -> Result<TaskExpr, String> {
-    let input = single_input(cx, node)?;
     let bounds = cx.block_bounds(node, index);
-    let region = broadcast_region(cx, input, &bounds);
+    let region = match cx.node(node).args.first() {
+        // A scalar (a weak literal, or a scalar-valued node) broadcasts as a 0-d
+        // array, as `numpy.broadcast_to(3.5, shape)` does.
+        Some(arg @ ValidArg::Scalar(..)) => {
+            let arg = arg.clone();
+            cx.arg_whole(&arg)
+        }
+        _ => {
+            let input = single_input(cx, node)?;
+            broadcast_region(cx, input, &bounds)
+        }
+    };
     let shape: Vec<usize> = bounds.iter().map(|(lo, hi)| hi - lo).collect();
     Ok(call(
         "broadcast_to",
@@ -255,7 +266,9 @@ pub(super) fn tril_triu(
     Ok(call(
         n.op.name,
         vec![region],
-        kwargs(json!({ "k": k + r0 - c0 })),
+        // Saturating: a diagonal offset beyond the block keeps (or drops) all of it
+        // either way, and a document's k may be near the i64 limits.
+        kwargs(json!({ "k": k.saturating_add(r0).saturating_sub(c0) })),
     ))
 }
 

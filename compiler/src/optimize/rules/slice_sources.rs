@@ -60,13 +60,13 @@ pub(crate) fn push(
             match (int("start", 0), int("step", 1), attrs.get("take")) {
                 (Some(start), Some(step), None) if attrs.get("stop").is_some_and(Value::is_i64) => {
                     // Integers: the shorter sequence itself.
-                    let (new_start, new_step) = (start + *s as i64 * step, step * k);
+                    // Checked: huge steps overflow i64; then the slice stays put.
+                    let new_start = start.checked_add((*s as i64).checked_mul(step)?)?;
+                    let new_step = step.checked_mul(*k)?;
+                    let new_stop = new_start.checked_add((*len as i64).checked_mul(new_step)?)?;
                     attrs.insert("start".into(), Value::from(new_start));
                     attrs.insert("step".into(), Value::from(new_step));
-                    attrs.insert(
-                        "stop".into(),
-                        Value::from(new_start + *len as i64 * new_step),
-                    );
+                    attrs.insert("stop".into(), Value::from(new_stop));
                 }
                 _ => {
                     // Floats (a shorter float arange need not give the same bits):

@@ -91,7 +91,8 @@ pub(crate) fn slice_indices(
     let count = if step > 0 && stop > start {
         (stop - start - 1) / step + 1
     } else if step < 0 && start > stop {
-        (start - stop - 1) / (-step) + 1
+        // `unsigned_abs`: a step of i64::MIN (valid in Python) has no negation.
+        ((start - stop - 1) as u64 / step.unsigned_abs()) as i64 + 1
     } else {
         0
     };
@@ -244,6 +245,15 @@ mod tests {
         assert_eq!(slice_indices("t", 10, Some(2), Some(2), None).unwrap().1, 0);
         assert_eq!(slice_indices("t", 0, None, None, Some(-1)).unwrap().1, 0);
         assert!(slice_indices("t", 10, None, None, Some(0)).is_err());
+    }
+
+    #[test]
+    fn slice_step_of_i64_min_picks_one_element() {
+        // Python: slice(None, None, -2**63).indices(10) == (9, -1, -2**63): one element.
+        assert_eq!(
+            slice_indices("t", 10, None, None, Some(i64::MIN)).unwrap(),
+            (9, 1, i64::MIN)
+        );
     }
 
     #[test]

@@ -21,14 +21,6 @@ pub enum NpyError {
         /// What is wrong.
         message: String,
     },
-    /// The element type is not one of float64, float32, int64, int32, bool.
-    #[error("{path}: unsupported dtype {descr:?} (expected f8, f4, i8, i4 or b1)")]
-    Unsupported {
-        /// The file.
-        path: PathBuf,
-        /// The header's `descr`.
-        descr: String,
-    },
     /// The data could not be decoded.
     #[error("{path}: {message}")]
     Data {
