@@ -65,6 +65,8 @@ pub struct RunStats {
     pub lower_s: f64,
     /// Executing the tasks, seconds.
     pub execute_s: f64,
+    /// Writing (and syncing) the output files, seconds.
+    pub write_s: f64,
     /// Tasks executed.
     pub tasks: usize,
     /// The most bytes of values held at once.
@@ -178,13 +180,16 @@ pub fn run_source(source: &Source, options: &RunOptions) -> Result<RunReport, Ru
         }
         other => RunError::Compute(other),
     })?;
+    let write_start = Instant::now();
     let staged = stage(&destinations.out, &computed.outputs)?;
+    let write_s = write_start.elapsed().as_secs_f64();
     let stats = RunStats {
         total_s: start.elapsed().as_secs_f64(),
         parse_s,
         optimize_s: computed.optimize_s,
         lower_s: computed.lower_s,
         execute_s: computed.execute_s,
+        write_s,
         tasks: computed.tasks,
         peak_bytes: computed.peak_bytes,
         threads: computed.workers,

@@ -98,6 +98,7 @@ fn run_writes_npy_and_json_outputs_and_stats() {
         "optimize_s",
         "lower_s",
         "execute_s",
+        "write_s",
         "tasks",
         "peak_bytes",
     ] {

@@ -277,12 +277,49 @@ fn slices_into_sources() {
         "i": {"op": "getitem", "args": ["rnd"], "index": [[1, 5, null]]}},
         "outputs": ["a", "b", "c", "d", "g", "h", "i"]});
     check(&doc.to_string(), &["slice-sources"]);
-    // A random source is never replaced by a smaller one (values depend on its
-    // shape and chunks): the slice stays on it.
+    // A random source becomes the source of the sliced region.
     let g = graph(&doc.to_string());
     let optimized = optimize(&g, &OptimizeOptions::default()).unwrap().graph;
     let i = optimized.node(optimized.lookup("i").unwrap());
-    assert_eq!(i.op.name, "getitem");
+    assert_eq!(i.op.name, "random.uniform");
+}
+
+#[test]
+fn slices_of_random_sources_keep_their_bits() {
+    // Values depend only on the seed and the flat index in the whole array, so a
+    // source of the region gives the sliced values bit for bit, whatever its chunks.
+    let doc = json!({"tessera": 1, "nodes": {
+        "u": uniform(&[30, 20], 4, 7),
+        "a": {"op": "getitem", "args": ["u"], "index": [[3, 25, 2], [19, 0, -3]]},
+        "b": {"op": "getitem", "args": ["u"], "index": [11, [2, 17, null]]},
+        "n": {"op": "random.normal", "shape": [6, 50, 9], "seed": 8, "loc": 1, "scale": 3, "chunks": [2, 13, 4]},
+        "c": {"op": "getitem", "args": [{"op": "getitem", "args": ["n"], "index": [[1, 5, null], [null, null, -1]]}],
+              "index": [2, [3, 40, 6]]},
+        "k": {"op": "random.integers", "shape": [1000], "seed": 1, "low": -5, "high": 9, "chunks": 64},
+        "d": {"op": "getitem", "args": ["k"], "index": [[999, 100, -7]]}},
+        "outputs": ["a", "b", "c", "d"]});
+    let g = graph(&doc.to_string());
+    let optimized = optimize(&g, &OptimizeOptions::default()).expect("optimizes");
+    for id in ["a", "b", "c", "d"] {
+        let node = optimized.graph.node(optimized.graph.lookup(id).unwrap());
+        assert!(
+            node.op.name.starts_with("random."),
+            "{id}:\n{}",
+            optimized.report
+        );
+        assert!(node.attrs.contains_key("region"), "{id}");
+    }
+    let text = optimized.graph.to_document().to_json_pretty();
+    assert!(!text.contains("getitem"), "{text}");
+    let plain = compute(&g, None).expect("unoptimized computes");
+    let opt = compute(&graph(&text), None).expect("optimized computes");
+    for (p, o) in plain.iter().zip(&opt) {
+        let ((sp, vp), (so, vo)) = (flatten(p), flatten(o));
+        assert_eq!(sp, so);
+        assert!(!vp.is_empty());
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&vp), bits(&vo), "{p} vs {o}");
+    }
 }
 
 #[test]

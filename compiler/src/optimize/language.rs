@@ -521,14 +521,23 @@ impl FromStr for OpName {
 }
 
 /// Whether the optimizer models `op` (anything else becomes an opaque e-node):
-/// sources that depend only on their attributes, elementwise ops, reductions,
+/// sources that depend only on their attributes (random ones included: their
+/// values are a function of seed, shape and position), elementwise ops, reductions,
 /// layout ops, matrix products, `tril`/`triu`, `map_overlap` (its block
 /// function is taken to be pure, as Dask does).
 pub(super) fn is_modeled(op: &OpSpec) -> bool {
     match op.family {
         Family::Source => matches!(
             op.name,
-            "zeros" | "ones" | "full" | "arange" | "linspace" | "eye"
+            "zeros"
+                | "ones"
+                | "full"
+                | "arange"
+                | "linspace"
+                | "eye"
+                | "random.uniform"
+                | "random.normal"
+                | "random.integers"
         ),
         Family::Elementwise | Family::Reduction => !matches!(op.name, "cumsum" | "cumprod"),
         Family::Shape => op.name != "reshape",

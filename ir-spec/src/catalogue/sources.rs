@@ -365,14 +365,46 @@ fn input(input: &InferInput<'_>) -> Result<Meta, InferError> {
     make(input, shape, dtype)
 }
 
+/// The shape of `region` of an array of shape `whole`: one entry per axis, an
+/// integer position (the axis is dropped) or `[first, stride, num]`.
+fn region_shape(region: &Value, whole: &[usize]) -> Result<Vec<usize>, String> {
+    let entries = region
+        .as_array()
+        .filter(|e| e.len() == whole.len())
+        .ok_or_else(|| format!("expected a list with one entry per axis of shape {whole:?}"))?;
+    let mut shape = Vec::new();
+    for (e, &n) in entries.iter().zip(whole) {
+        if let Some(p) = e.as_i64() {
+            if p < 0 || p as u64 >= n as u64 {
+                return Err(format!("position {p} is outside an axis of {n}"));
+            }
+            continue;
+        }
+        let take: Option<Vec<i64>> = e
+            .as_array()
+            .and_then(|t| t.iter().map(Value::as_i64).collect());
+        let take = take.ok_or_else(|| {
+            format!(
+                "each entry must be an integer or [first, stride, num], found {}",
+                short(e)
+            )
+        })?;
+        shape.push(taken_len(&take, n)?);
+    }
+    Ok(shape)
+}
+
 fn random_common(input: &InferInput<'_>, dtype: DType) -> Result<Meta, InferError> {
-    let shape = input.shape("shape")?;
+    let mut shape = input.shape("shape")?;
     let seed = input.int("seed")?;
     if seed < 0 {
         return Err(InferError::at(
             "seed",
             format!("a seed must be non-negative, found {seed}"),
         ));
+    }
+    if let Some(region) = input.opt("region").filter(|r| !r.is_null()) {
+        shape = region_shape(region, &shape).map_err(|e| InferError::at("region", e))?;
     }
     make(input, shape, dtype)
 }
@@ -445,11 +477,18 @@ const DTYPE_F64: AttrSpec = attr(
     Some("\"float64\""),
     "Element type.",
 );
+const REGION: AttrSpec = optional(
+    "region",
+    AttrType::Json,
+    "Tessera addition: the part of the `shape` array kept, one entry per axis: [first, stride, \
+     num] keeps positions first + i*stride (i < num), an integer keeps that position and drops \
+     the axis; values are those of the whole array there, bit for bit (a sliced random source).",
+);
 const SEED: AttrSpec = attr(
     "seed",
     AttrType::Int,
     None,
-    "Non-negative seed; values depend only on seed, shape and chunks.",
+    "Non-negative seed; values depend only on seed, shape and position (not on chunks).",
 );
 
 const fn op(
@@ -655,6 +694,7 @@ const ALL: &[OpSpec] = &[
                 Some("1.0"),
                 "Upper bound (exclusive).",
             ),
+            REGION,
             CHUNKS,
         ],
         "float64 samples uniform in [low, high).",
@@ -672,6 +712,7 @@ const ALL: &[OpSpec] = &[
                 Some("1.0"),
                 "Standard deviation (non-negative).",
             ),
+            REGION,
             CHUNKS,
         ],
         "float64 samples from a normal distribution.",
@@ -689,6 +730,7 @@ const ALL: &[OpSpec] = &[
                 None,
                 "Upper bound (exclusive); must exceed low.",
             ),
+            REGION,
             CHUNKS,
         ],
         "int64 samples uniform in [low, high).",
@@ -938,6 +980,33 @@ mod tests {
         );
         assert!(run("random.normal", json!({"shape": [4], "seed": -1})).is_err());
         assert!(run("random.normal", json!({"shape": [4]})).is_err());
+    }
+
+    #[test]
+    fn a_random_region_has_the_shape_of_the_slice() {
+        let r = run(
+            "random.uniform",
+            json!({"shape": [10, 8, 6], "seed": 1, "region": [[9, -3, 4], 2, [1, 1, 5]], "chunks": 2}),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.shape, r.chunks.0),
+            (vec![4, 5], vec![vec![2, 2], vec![2, 2, 1]])
+        );
+        for bad in [
+            json!([[0, 1, 10], 8, [0, 1, 6]]),
+            json!([[0, 1, 11], 0, [0, 1, 6]]),
+            json!([[0, 0, 1], 0, [0, 1, 6]]),
+            json!([0, 0]),
+            json!("all"),
+        ] {
+            let e = run(
+                "random.normal",
+                json!({"shape": [10, 8, 6], "seed": 1, "region": bad}),
+            )
+            .unwrap_err();
+            assert_eq!(e.at.as_deref(), Some("region"), "{bad}");
+        }
     }
 
     #[test]

@@ -25,7 +25,8 @@ pub(super) fn block(
     };
     let bounds = cx.block_bounds(node, index);
     let mut kwargs = n.attrs.clone();
-    kwargs.insert("shape".into(), json!(meta.shape));
+    // A random source's `shape` is the whole array's (its `region` may be less).
+    kwargs.entry("shape").or_insert_with(|| json!(meta.shape));
     kwargs.insert("dtype".into(), json!(meta.dtype.name()));
     kwargs.insert(
         "offset".into(),

@@ -313,7 +313,8 @@ fn push_one(
         "dot" => "slice-matmul",
         "tensordot" => "slice-tensordot",
         "concatenate" | "stack" => "slice-concat",
-        "zeros" | "ones" | "full" | "arange" | "linspace" | "eye" => "slice-sources",
+        "zeros" | "ones" | "full" | "arange" | "linspace" | "eye" | "random.uniform"
+        | "random.normal" | "random.integers" => "slice-sources",
         "map_overlap" => "slice-overlap",
         "sum" | "prod" | "mean" | "min" | "max" | "var" | "std" | "any" | "all" => {
             "slice-reduction"

@@ -1,10 +1,11 @@
 //! Slices into sources: `zeros`, `ones`, `full` become the smaller source;
 //! an integer `arange` and `linspace` the shorter sequence, a float `arange` the
 //! same sequence with `take` (the positions kept, so values keep their bits); `eye`
-//! a smaller eye with its diagonal moved. The result keeps the chunks the slice
-//! had. Random sources and `from_npy` are opaque: a slice of a random source is
-//! kept as a slice (values depend on seed, shape and chunks), and lowering
-//! already reads only the region of a file that a slice needs.
+//! a smaller eye with its diagonal moved; a random source the same source with
+//! `region` (the positions kept per axis of the whole array, so values keep their
+//! bits: they depend only on the seed and the flat index in the whole array). The
+//! result keeps the chunks the slice had. `from_npy` is opaque: lowering already
+//! reads only the region of a file that a slice needs.
 
 use egg::Id;
 use serde_json::{Map, Value};
@@ -24,6 +25,40 @@ fn chunks_json(chunks: &tessera_ir::Chunks) -> Value {
 
 fn number(v: f64) -> Value {
     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
+/// The `region` of a random source after `index` (one entry per axis of the
+/// source, no new axes) is applied to the source's current `region` (all of an
+/// array of shape `shape` when absent).
+fn compose_region(region: Option<&Value>, shape: &[usize], index: &IndexLeaf) -> Option<Value> {
+    let current: Vec<Value> = match region {
+        None | Some(Value::Null) => shape
+            .iter()
+            .map(|&n| Value::from(vec![0, 1, n as i64]))
+            .collect(),
+        Some(Value::Array(r)) => r.clone(),
+        Some(_) => return None,
+    };
+    let mut entries = index.0.iter();
+    let mut out = Vec::with_capacity(current.len());
+    for axis in current {
+        if axis.is_i64() {
+            out.push(axis);
+            continue;
+        }
+        let take = axis.as_array()?;
+        let (first, stride) = (take.first()?.as_i64()?, take.get(1)?.as_i64()?);
+        out.push(match *entries.next()? {
+            Entry::Pick(p) => Value::from(first + p as i64 * stride),
+            Entry::Range { start, step, len } => Value::from(vec![
+                first + start as i64 * stride,
+                stride * step,
+                len as i64,
+            ]),
+            Entry::New => return None,
+        });
+    }
+    entries.next().is_none().then_some(Value::Array(out))
 }
 
 /// One step into a source; `index` has no new axes.
@@ -135,6 +170,10 @@ pub(crate) fn push(
             attrs.insert("M".into(), Value::from(*lc));
             attrs.insert("k".into(), Value::from(k + *r0 as i64 - *c0 as i64));
         }
+        "random.uniform" | "random.normal" | "random.integers" => {
+            let region = compose_region(attrs.get("region"), &xm.shape, index)?;
+            attrs.insert("region".into(), region);
+        }
         _ => return None,
     }
     attrs.insert("chunks".into(), chunks_json(&chunks));
@@ -180,6 +219,20 @@ mod tests {
         // b = r[30:2:-4][1::2]: positions 26, 18, 10 of the same sequence.
         insta::assert_snapshot!(plan_after(doc, "slice-pushdown"), @r#"
         b = arange(start=0.5, stop=10, step=0.25, take=[26,-8,3], chunks=[[1,2]])  # [3] float64
+        outputs: b
+        "#);
+    }
+
+    #[test]
+    fn a_random_source_becomes_the_source_of_its_region() {
+        let doc = r#"{"tessera": 1, "nodes": {
+            "u": {"op": "random.uniform", "shape": [100, 80], "seed": 3, "high": 2, "chunks": 30},
+            "s": {"op": "getitem", "args": ["u"], "index": [[10, 70, 3], [null, null, -1]]},
+            "b": {"op": "getitem", "args": ["s"], "index": [4, [5, 45, 2]]}},
+            "outputs": ["b"]}"#;
+        // b = u[10:70:3, ::-1][4, 5:45:2]: row 22, columns 74, 72, ..., 36.
+        insta::assert_snapshot!(plan_after(doc, "slice-pushdown"), @r#"
+        b = random.uniform(shape=[100,80], seed=3, low=0.0, high=2, region=[22,[74,-2,20]], chunks=[[8,12]])  # [20] float64
         outputs: b
         "#);
     }

@@ -93,6 +93,164 @@ impl Block {
     }
 }
 
+/// Where each element of a block of a random source lies in the whole array's C
+/// order: element `i` (a position in the block) has flat index
+/// `base + Σ i[r]·coef[r]`. The source may be a `region` of the whole array (one
+/// entry per axis of `shape`: `[first, stride, num]` keeps positions
+/// `first + i·stride`, an integer keeps that one position and drops the axis), and
+/// the block a part of that region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Placement {
+    /// Shape of the block.
+    pub(crate) shape: Vec<usize>,
+    base: u64,
+    coef: Vec<i64>,
+}
+
+/// One entry of `region`.
+enum RegionAxis {
+    /// Positions `first + i·stride`, `i < num`.
+    Keep { first: i64, stride: i64, num: usize },
+    /// One position; the axis is dropped.
+    Fix(i64),
+}
+
+fn region(op: &str, kwargs: &Kwargs, whole: &[usize]) -> Result<Vec<RegionAxis>, KernelError> {
+    let Some(json) = kwargs.get("region").filter(|v| !v.is_null()) else {
+        return Ok(whole
+            .iter()
+            .map(|&n| RegionAxis::Keep {
+                first: 0,
+                stride: 1,
+                num: n,
+            })
+            .collect());
+    };
+    let bad = |why: String| err(op, format!("`region` {json}: {why}"));
+    let entries = json
+        .as_array()
+        .filter(|e| e.len() == whole.len())
+        .ok_or_else(|| bad(format!("expected one entry per axis of shape {whole:?}")))?;
+    let inside = |p: i128, n: usize| p >= 0 && p < n as i128;
+    entries
+        .iter()
+        .zip(whole)
+        .map(|(e, &n)| {
+            if let Some(p) = e.as_i64() {
+                return if inside(p.into(), n) {
+                    Ok(RegionAxis::Fix(p))
+                } else {
+                    Err(bad(format!("position {p} is outside an axis of {n}")))
+                };
+            }
+            let t: Option<Vec<i64>> = e
+                .as_array()
+                .map(|t| t.iter().map(serde_json::Value::as_i64).collect())
+                .and_then(|t| t);
+            match t.as_deref() {
+                Some(&[first, stride, num]) if stride != 0 && num >= 0 => {
+                    let last = i128::from(first) + (i128::from(num) - 1) * i128::from(stride);
+                    if num > 0 && !(inside(first.into(), n) && inside(last, n)) {
+                        return Err(bad(format!(
+                            "positions {first}..={last} are not all within an axis of {n}"
+                        )));
+                    }
+                    Ok(RegionAxis::Keep {
+                        first,
+                        stride,
+                        num: num as usize,
+                    })
+                }
+                _ => Err(bad(format!(
+                    "each entry must be an integer or [first, stride, num] with stride != 0, \
+                     found {e}"
+                ))),
+            }
+        })
+        .collect()
+}
+
+impl Placement {
+    /// Reads `shape` (the whole array's), `region` (all of it by default), then
+    /// `offset` and `block_shape` within the region, as [`Block::parse`].
+    pub(crate) fn parse(op: &str, kwargs: &Kwargs) -> Result<Placement, KernelError> {
+        let whole = args::req_usize_list(op, kwargs, "shape")?;
+        let axes = region(op, kwargs, &whole)?;
+        let kept: Vec<usize> = axes
+            .iter()
+            .filter_map(|a| match a {
+                RegionAxis::Keep { num, .. } => Some(*num),
+                RegionAxis::Fix(_) => None,
+            })
+            .collect();
+        let block = Block::parse(op, kwargs, Some(kept))?;
+        // Flat strides of the whole array (C order); its size fits in u64.
+        let too_big = || err(op, format!("shape {whole:?} has too many elements"));
+        let mut strides = vec![1i128; whole.len()];
+        let mut size: i128 = 1;
+        for d in (0..whole.len()).rev() {
+            strides[d] = size;
+            size = size.checked_mul(whole[d] as i128).ok_or_else(too_big)?;
+        }
+        if size > i64::MAX as i128 {
+            return Err(too_big());
+        }
+        let (mut base, mut coef, mut r) = (0i128, Vec::new(), 0);
+        for (a, s) in axes.iter().zip(&strides) {
+            match *a {
+                RegionAxis::Fix(p) => base += i128::from(p) * s,
+                RegionAxis::Keep { first, stride, .. } => {
+                    let at = i128::from(first) + block.offset[r] as i128 * i128::from(stride);
+                    base += at * s;
+                    coef.push((i128::from(stride) * s) as i64);
+                    r += 1;
+                }
+            }
+        }
+        Ok(Placement {
+            shape: block.shape,
+            base: base as u64,
+            coef,
+        })
+    }
+
+    /// Number of elements of the block.
+    pub(crate) fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// Calls `f(start, step, out)` for each row of the block (its last axis) in C
+    /// order: the row's elements have flat indices `start + k·step` and are
+    /// written to `out` (the row's part of `data`, which holds the block).
+    pub(crate) fn rows<T>(&self, data: &mut [T], mut f: impl FnMut(u64, i64, &mut [T])) {
+        let n = self.len();
+        if n == 0 {
+            return;
+        }
+        let (row_len, step) = match (self.shape.last(), self.coef.last()) {
+            (Some(&l), Some(&c)) => (l, c),
+            _ => (1, 1),
+        };
+        let outer = &self.shape[..self.shape.len().saturating_sub(1)];
+        let mut pos = vec![0usize; outer.len()];
+        for row in data[..n].chunks_exact_mut(row_len) {
+            let start = pos
+                .iter()
+                .zip(&self.coef)
+                .fold(self.base as i64, |acc, (&p, &c)| acc + p as i64 * c);
+            f(start as u64, step, row);
+            // Odometer step over the outer axes, the last fastest.
+            for d in (0..outer.len()).rev() {
+                pos[d] += 1;
+                if pos[d] < outer[d] {
+                    break;
+                }
+                pos[d] = 0;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +279,49 @@ mod tests {
         assert_eq!(n, 1);
         let bad = json!({"shape": [2], "offset": [1], "block_shape": [2]});
         assert!(Block::parse("t", bad.as_object().unwrap(), None).is_err());
+    }
+
+    fn flat(kw: serde_json::Value) -> Vec<u64> {
+        let p = Placement::parse("t", kw.as_object().unwrap()).unwrap();
+        let mut data = vec![0u64; p.len()];
+        p.rows(&mut data, |start, step, row| {
+            for (k, v) in row.iter_mut().enumerate() {
+                *v = (start as i64 + k as i64 * step) as u64;
+            }
+        });
+        data
+    }
+
+    #[test]
+    fn placement_of_a_block_of_a_region() {
+        // Without a region: the block's flat indices.
+        assert_eq!(
+            flat(json!({"shape": [3, 4], "offset": [1, 2], "block_shape": [2, 2]})),
+            vec![6, 7, 10, 11]
+        );
+        // x[2, ::-2] of a 3x4 array: positions 11, 9; then a block of x[1:, 3:0:-1].
+        assert_eq!(
+            flat(json!({"shape": [3, 4], "region": [2, [3, -2, 2]]})),
+            vec![11, 9]
+        );
+        assert_eq!(
+            flat(json!({"shape": [3, 4], "region": [[1, 1, 2], [3, -1, 3]],
+                        "offset": [1, 1], "block_shape": [1, 2]})),
+            vec![10, 9]
+        );
+        // 0-d: one element.
+        assert_eq!(flat(json!({"shape": [3, 4], "region": [1, 2]})), vec![6]);
+        for bad in [
+            json!([1]),
+            json!([3, [0, 1, 4]]),
+            json!([0, [0, 0, 1]]),
+            json!([0, [3, 1, 2]]),
+        ] {
+            let kw = json!({"shape": [3, 4], "region": bad});
+            assert!(
+                Placement::parse("t", kw.as_object().unwrap()).is_err(),
+                "{bad}"
+            );
+        }
     }
 }
