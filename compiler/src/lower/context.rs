@@ -338,6 +338,11 @@ impl<'g> Lowerer<'g> {
     /// Lowers every queued block until the queue is empty.
     pub(super) fn drain(&mut self) -> Result<(), LowerError> {
         while let Some((node, index, id)) = self.queue.pop() {
+            if let Some(max) = self.options.max_tasks
+                && self.tasks.len() > max
+            {
+                return Err(self.too_many_tasks(node, max));
+            }
             if let Some(limit) = self.options.max_block_bytes {
                 self.check_fits(node, index.as_deref(), limit)?;
             }
@@ -348,10 +353,37 @@ impl<'g> Lowerer<'g> {
             let expr = lowered.map_err(|message| LowerError {
                 node: self.node(node).id.clone(),
                 message,
+                exceeds_memory: false,
             })?;
             self.tasks.set_expr(id, expr);
         }
         Ok(())
+    }
+
+    /// The error for a task graph grown past `max` tasks while lowering `node`.
+    fn too_many_tasks(&self, node: NodeIdx, max: usize) -> LowerError {
+        let blocks = match &self.chunks[node.0 as usize] {
+            Some(chunks) => format!(
+                " (this node alone has {} blocks)",
+                chunks
+                    .numblocks()
+                    .iter()
+                    .try_fold(1usize, |acc, &n| acc.checked_mul(n))
+                    .map_or_else(|| "more than 2^64".to_string(), |n| n.to_string())
+            ),
+            None => String::new(),
+        };
+        LowerError {
+            node: self.node(node).id.clone(),
+            message: format!(
+                "the task graph needs more than {max} tasks{blocks}; at about {} bytes per task \
+                 that is more than the {:.1} MiB of the memory budget it may take; use larger \
+                 chunks (`chunks` or `rechunk`)",
+                super::BYTES_PER_TASK,
+                (max.saturating_mul(super::BYTES_PER_TASK)) as f64 / f64::from(1u32 << 20)
+            ),
+            exceeds_memory: true,
+        }
     }
 
     /// Refuses a block (or whole array) whose value would need more than `limit`
@@ -392,11 +424,12 @@ impl<'g> Lowerer<'g> {
             node: self.node(node).id.clone(),
             message: format!(
                 "{which} of shape {shape:?} ({}) needs {needed}, more than the {:.1} GiB \
-                 of memory this machine has; use smaller chunks (`chunks` or `rechunk`) or compute \
+                 a block may take (the memory budget shared among the workers); use smaller chunks (`chunks` or `rechunk`) or compute \
                  a slice of it",
                 meta.dtype.name(),
                 gib(limit as f64)
             ),
+            exceeds_memory: true,
         })
     }
 
