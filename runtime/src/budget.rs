@@ -134,10 +134,10 @@ pub fn check_allocation(
         (Some(b), None) if isize::try_from(b).is_ok() => Ok(b),
         (bytes, limit) => Err(format!(
             "{what} of shape {shape:?} needs {}, more than the {} one task may use{}",
-            bytes.map_or("more bytes than a 64-bit address space holds".into(), |b| format!(
-                "{} ({b} bytes)",
-                format_bytes(b)
-            )),
+            bytes.map_or(
+                "more bytes than a 64-bit address space holds".into(),
+                |b| format!("{} ({b} bytes)", format_bytes(b))
+            ),
             limit.map_or("address space".into(), |l| format!(
                 "{} ({l} bytes)",
                 format_bytes(l)
@@ -166,7 +166,10 @@ mod tests {
         budget.enter(|| {
             assert_eq!(check_allocation("ones", &[10], Some(10), 8), Ok(80));
             let e = check_allocation("ones", &[200], Some(200), 8).unwrap_err();
-            assert!(e.contains("ones of shape [200] needs 1.6 KiB (1600 bytes)"), "{e}");
+            assert!(
+                e.contains("ones of shape [200] needs 1.6 KiB (1600 bytes)"),
+                "{e}"
+            );
             assert!(e.contains("1000 B (1000 bytes)"), "{e}");
             let e = check_allocation("eye", &[1usize << 40, 1 << 40], None, 8).unwrap_err();
             assert!(e.contains("64-bit address space"), "{e}");

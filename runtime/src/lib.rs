@@ -31,10 +31,10 @@ mod registry;
 mod trace;
 pub mod value;
 
+pub use budget::Budget;
 pub use convert::{FromValue, IntoTaskResult, IntoValue};
 pub use error::{PlanError, RunError, TaskError};
 pub use executor::{Executor, RunOptions, RunOutput, RunStats, SyncExecutor, ThreadsExecutor, run};
-pub use budget::Budget;
 pub use memory_limit::MemoryLimit;
 pub use plan::Plan;
 pub use policy::Policy;

@@ -73,7 +73,9 @@ fn cgroup_limit(proc_cgroup: &str, root: &Path) -> Option<usize> {
 /// `i64::MAX`, or anything from 2^62 up) mean no limit.
 fn cgroup_value(text: &str) -> Option<usize> {
     let value: u64 = text.trim().parse().ok()?;
-    (value < 1 << 62).then(|| usize::try_from(value).ok()).flatten()
+    (value < 1 << 62)
+        .then(|| usize::try_from(value).ok())
+        .flatten()
 }
 
 /// The memory budget of a computation.
