@@ -181,7 +181,10 @@ fn calls_with_huge_sizes_fail_cleanly_before_allocating() {
             "v": {"op": "call", "fn": "overlap.pad", "args": ["a"], "kwargs": {"pad": [[1000000000000u64, 1]]}}
         }),
         json!({"v": {"op": "call", "fn": "mul", "args": [[1, 2], 100000000]}}),
-        json!({"v": {"op": "call", "fn": "mul", "args": ["ab", 1000000000000u64]}}),
+        json!({
+            "s": {"op": "literal", "value": "ab"},
+            "v": {"op": "call", "fn": "mul", "args": ["s", 1000000000000u64]}
+        }),
     ];
     for nodes in cases {
         let o = run(

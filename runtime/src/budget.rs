@@ -179,6 +179,29 @@ mod tests {
     }
 
     #[test]
+    fn kernel_threads_never_exceed_the_thread_budget() {
+        // Asked for 8 threads under a budget of 2: the caller and one pool thread.
+        let names = std::sync::Mutex::new(std::collections::HashSet::new());
+        let budget = Budget::new(None, 2);
+        budget.enter(|| {
+            run_on_kernel_threads(8, || {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                let name = std::thread::current().name().map(str::to_owned);
+                names.lock().unwrap().insert(name);
+            });
+        });
+        let names = names.into_inner().unwrap();
+        assert!(names.len() <= 2, "{names:?}");
+        assert!(
+            names
+                .iter()
+                .flatten()
+                .all(|n| n.starts_with("tessera-kernel-") || n.contains("budget")),
+            "{names:?}"
+        );
+    }
+
+    #[test]
     fn kernel_pool_has_the_budgets_threads() {
         let budget = Budget::new(None, 3);
         let threads = budget.enter(|| in_kernel_pool(rayon::current_num_threads));
