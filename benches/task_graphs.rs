@@ -193,6 +193,7 @@ fn bench_document(bencher: Bencher, text: String, keys: usize, workers: usize) {
         data_root: None,
         progress: false,
         optimize: tessera::optimize::OptimizeFlags::default(),
+        memory_limit: Default::default(),
     };
     bencher.counter(ItemsCount::new(keys)).bench_local(|| {
         tessera::run::run_source(&source, &options).expect("the benchmark document runs")

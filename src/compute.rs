@@ -5,11 +5,13 @@
 use std::time::Instant;
 
 use tessera_compiler::{
-    LowerOptions, OptimizeOptions, TaskPasses, TaskProgram, lower, optimize, optimize_tasks,
+    BYTES_PER_TASK, LowerOptions, OptimizeOptions, TaskPasses, TaskProgram, lower, optimize,
+    optimize_tasks,
 };
-use tessera_ir::{TaskGraph, TaskId, ValidGraph};
+use tessera_ir::{Meta, TaskGraph, TaskId, ValidGraph};
 use tessera_runtime::executor::{self, RunOptions as ExecOptions};
-use tessera_runtime::{Policy, Registry, Trace, Value};
+use tessera_runtime::memory_limit::format_bytes;
+use tessera_runtime::{Budget, MemoryLimit, Policy, Registry, Trace, Value};
 
 use crate::registry::default_registry;
 
@@ -33,6 +35,9 @@ pub struct ComputeOptions<'a> {
     pub task_passes: TaskPasses,
     /// The optimizer's options (`None`: the graph is lowered as given).
     pub optimize: Option<OptimizeOptions>,
+    /// The memory the computation may use: outputs, the task graph and the
+    /// blocks running at once are checked against it before computing.
+    pub memory_limit: MemoryLimit,
 }
 
 impl Default for ComputeOptions<'_> {
@@ -47,6 +52,7 @@ impl Default for ComputeOptions<'_> {
             progress: None,
             task_passes: TaskPasses::default(),
             optimize: Some(OptimizeOptions::default()),
+            memory_limit: MemoryLimit::default(),
         }
     }
 }
@@ -86,6 +92,10 @@ pub enum ComputeError {
     /// Executing failed; the error names the task.
     #[error(transparent)]
     Execute(#[from] tessera_runtime::RunError),
+    /// The plan does not fit the memory budget (an output, the outputs held at
+    /// once, a block, or the task graph): known before computing.
+    #[error("{0}")]
+    TooLarge(String),
 }
 
 /// Optimizes, lowers and runs the outputs of a validated graph.
@@ -107,17 +117,31 @@ pub fn compute_graph(
     // Output ids are preserved by the optimizer: they name the results below.
     let plan = optimized.as_ref().unwrap_or(graph);
 
+    let budget = options.memory_limit.bytes();
+    if let Some(limit) = budget {
+        check_outputs_fit(plan, limit)?;
+    }
     let lower_start = Instant::now();
-    let lowered = if options.lower.max_block_bytes.is_none() {
-        // A block larger than the machine's memory fails here, naming its node.
-        let lower_options = LowerOptions {
-            max_block_bytes: tessera_runtime::physical_memory_bytes(),
-            ..options.lower.clone()
-        };
-        lower(plan, &lower_options)?
-    } else {
-        lower(plan, &options.lower)?
+    // A block (blocks of all workers count together) or a task graph larger
+    // than the budget fails here, naming its node.
+    let lower_options = LowerOptions {
+        max_block_bytes: options
+            .lower
+            .max_block_bytes
+            .or(budget.map(|b| b / executor.executor.workers().max(1))),
+        max_tasks: options
+            .lower
+            .max_tasks
+            .or(budget.map(|b| b / BYTES_PER_TASK)),
+        ..options.lower.clone()
     };
+    let lowered = lower(plan, &lower_options).map_err(|e| {
+        if e.exceeds_memory {
+            ComputeError::TooLarge(e.to_string())
+        } else {
+            ComputeError::Lower(e)
+        }
+    })?;
     let lower_s = lower_start.elapsed().as_secs_f64();
 
     let ids = graph.outputs.iter().map(|&n| graph.node(n).id.clone());
@@ -141,6 +165,16 @@ pub fn compute_tasks(
     options: &ComputeOptions<'_>,
 ) -> Result<Computed, ComputeError> {
     let executor = Setup::new(options)?;
+    if let Some(limit) = options.memory_limit.bytes()
+        && graph.len() > limit / BYTES_PER_TASK
+    {
+        return Err(ComputeError::TooLarge(format!(
+            "the task graph has {} tasks; at about {BYTES_PER_TASK} bytes per task to run them \
+             that is more than the memory budget of {}",
+            graph.len(),
+            format_bytes(limit)
+        )));
+    }
     let start = Instant::now();
     let (program, _report) = optimize_tasks(TaskProgram { graph, outputs }, options.task_passes);
     let optimize_s = start.elapsed().as_secs_f64();
@@ -152,6 +186,63 @@ pub fn compute_tasks(
         optimize_s,
         0.0,
     )
+}
+
+/// Refuses a plan whose outputs cannot be held in `limit` bytes: each output's
+/// total size, and all of them at once (an output of several blocks is held
+/// twice while it is assembled from them).
+fn check_outputs_fit(plan: &ValidGraph, limit: usize) -> Result<(), ComputeError> {
+    let mut held: Option<usize> = Some(0);
+    let mut assembly = 0usize;
+    let mut parts = Vec::new();
+    for &n in &plan.outputs {
+        let node = plan.node(n);
+        let Meta::Array(meta) = &node.meta else {
+            continue;
+        };
+        let bytes = meta
+            .shape
+            .iter()
+            .try_fold(meta.dtype.size_bytes(), |acc, &d| acc.checked_mul(d));
+        let Some(bytes) = bytes.filter(|&b| b <= limit) else {
+            return Err(ComputeError::TooLarge(format!(
+                "output \"{}\" of shape {:?} ({}) needs {}, more than the memory budget of {} \
+                 ({limit} bytes); compute a slice or a reduction of it, or raise --memory-limit",
+                node.id,
+                meta.shape,
+                meta.dtype.name(),
+                bytes.map_or("more bytes than a 64-bit address space holds".into(), |b| {
+                    format!("{} ({b} bytes)", format_bytes(b))
+                }),
+                format_bytes(limit),
+            )));
+        };
+        held = held.and_then(|h| h.checked_add(bytes));
+        if meta.chunks.numblocks().iter().any(|&b| b > 1) {
+            assembly = assembly.max(bytes);
+        }
+        parts.push(format!("\"{}\" {}", node.id, format_bytes(bytes)));
+    }
+    match held.and_then(|h| h.checked_add(assembly)) {
+        Some(total) if total <= limit => Ok(()),
+        total => Err(ComputeError::TooLarge(format!(
+            "the outputs need {} held at once ({}{}), more than the memory budget of {} \
+             ({limit} bytes); compute fewer or smaller outputs, or raise --memory-limit",
+            total.map_or("more bytes than a 64-bit address space holds".into(), |b| {
+                format!("{} ({b} bytes)", format_bytes(b))
+            }),
+            parts.join(", "),
+            if assembly > 0 {
+                format!(
+                    "; assembling an output from its blocks holds {} more",
+                    format_bytes(assembly)
+                )
+            } else {
+                String::new()
+            },
+            format_bytes(limit),
+        ))),
+    }
 }
 
 /// The policy and executor named by the options.
@@ -194,10 +285,18 @@ impl Setup {
         // `from_npy` reads under the root the lowering resolved paths against.
         let confined = crate::registry::with_files(base, &options.lower.files);
         let registry = confined.as_ref().unwrap_or(base);
+        // The blocks of all workers running at once share the memory budget;
+        // kernels' own threads come from the same `--threads` budget.
+        let workers = self.executor.workers().max(1);
+        let budget = Budget::new(
+            options.memory_limit.bytes().map(|b| b / workers),
+            options.threads.unwrap_or_else(executor::cores),
+        );
         let exec_options = ExecOptions {
             policy: self.policy.as_ref(),
             trace: options.trace,
             progress: options.progress,
+            budget: Some(&budget),
         };
         let execute_start = Instant::now();
         let output = executor::run(

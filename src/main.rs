@@ -65,6 +65,10 @@ enum Command {
         /// Resolve `from_npy` paths against this folder instead of the document's.
         #[arg(long)]
         data_root: Option<PathBuf>,
+        /// Memory budget: a size (512M, 4G, 1.5G; bytes without a unit) or none
+        /// (default: the cgroup limit or the available memory, whichever is lower).
+        #[arg(long, value_name = "SIZE|none", value_parser = tessera::runtime::MemoryLimit::parse)]
+        memory_limit: Option<tessera::runtime::MemoryLimit>,
         #[command(flatten)]
         optimizer: OptimizerArgs,
     },
@@ -199,6 +203,7 @@ fn main() -> ExitCode {
             executor,
             trace,
             data_root,
+            memory_limit,
             optimizer,
         } => {
             let source = match Source::load(&file) {
@@ -220,6 +225,7 @@ fn main() -> ExitCode {
                 data_root,
                 progress: true,
                 optimize: optimizer.flags(),
+                memory_limit: memory_limit.unwrap_or_default(),
             };
             match run_source(&source, &options) {
                 Ok(_) => ExitCode::SUCCESS,

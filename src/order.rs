@@ -105,7 +105,7 @@ pub fn order_source(
             let optimized = optimize(&graph, &options)?.graph;
             let lower_options = LowerOptions {
                 files: ctx,
-                max_block_bytes: tessera_runtime::physical_memory_bytes(),
+                max_block_bytes: tessera_runtime::memory_limit::detected_memory_bytes(),
                 ..LowerOptions::default()
             };
             let lowered = lower(&optimized, &lower_options)?;

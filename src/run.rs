@@ -50,6 +50,8 @@ pub struct RunOptions {
     pub progress: bool,
     /// Optimizer flags (`--disable`, `--passes`, `--rules`).
     pub optimize: OptimizeFlags,
+    /// The memory budget (`--memory-limit SIZE|none`; default: detected).
+    pub memory_limit: tessera_runtime::MemoryLimit,
 }
 
 /// The statistics `--stats` writes.
@@ -126,7 +128,7 @@ impl RunError {
     pub fn exit_code(&self) -> u8 {
         match self {
             RunError::Invalid { .. } | RunError::Usage(_) => 2,
-            RunError::Compute(ComputeError::Options(_)) => 2,
+            RunError::Compute(ComputeError::Options(_) | ComputeError::TooLarge(_)) => 2,
             _ => 1,
         }
     }
@@ -162,6 +164,7 @@ pub fn run_source(source: &Source, options: &RunOptions) -> Result<RunReport, Ru
             ..LowerOptions::default()
         },
         optimize: Some(optimize),
+        memory_limit: options.memory_limit,
         ..ComputeOptions::default()
     };
     let computed = match loaded {

@@ -35,6 +35,7 @@ fn broadcast_to_of_a_scalar_is_computed_as_numpy_does() {
         data_root: None,
         progress: false,
         optimize: Default::default(),
+        memory_limit: Default::default(),
     };
     run_source(&source, &options).unwrap();
     use ndarray_npy::ReadNpyExt;

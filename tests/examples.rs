@@ -30,6 +30,7 @@ fn every_example_runs() {
             data_root: None,
             progress: false,
             optimize: Default::default(),
+            memory_limit: Default::default(),
         };
         match run_source(&source, &options) {
             Ok(report) => {

@@ -40,6 +40,7 @@ fn unfused(graph: &ValidGraph) -> Result<Vec<Value>, String> {
         policy: policy.as_ref(),
         trace: None,
         progress: None,
+        budget: None,
     };
     let out = executor::run(
         &lowered.graph,

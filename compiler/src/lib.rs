@@ -14,7 +14,7 @@ pub mod tasks;
 mod token;
 
 pub use fuse::{FusePass, fuse};
-pub use lower::{LowerError, LowerOptions, Lowered, lower, lower_nodes};
+pub use lower::{BYTES_PER_TASK, LowerError, LowerOptions, Lowered, lower, lower_nodes};
 pub use optimize::{
     Budget, CONDITIONS, Condition, OptimizeError, OptimizeOptions, Optimized, Pass, PassOutput,
     PassReport, Report, Rule, RuleFileError, optimize, parse_rule_file, pass_names, passes,

@@ -263,22 +263,22 @@ fn sub(a: &Value, b: &Value) -> Result<Value, TaskError> {
     )
 }
 
-/// The largest sequence a repetition may build (Python raises `MemoryError`
-/// long before this).
-const MAX_REPEAT_LEN: usize = 1 << 32;
-
-fn repeat_count(len: usize, n: i64) -> Result<usize, TaskError> {
+/// The repetition count `n` of a sequence of `len` items of `item_bytes` each,
+/// checked against the bytes a task may allocate before anything is built.
+fn repeat_count(len: usize, n: i64, item_bytes: usize) -> Result<usize, TaskError> {
     let n = usize::try_from(n.max(0)).unwrap_or(usize::MAX);
-    match len.checked_mul(n) {
-        Some(total) if total <= MAX_REPEAT_LEN => Ok(n),
-        _ => Err(TaskError::value_error(format!(
-            "repetition of a sequence of {len} items {n} times is too large"
-        ))),
-    }
+    crate::budget::check_allocation(
+        "repetition of a sequence",
+        &format_args!("{len} items x {n}"),
+        len.checked_mul(n),
+        item_bytes,
+    )
+    .map_err(TaskError::value_error)?;
+    Ok(n)
 }
 
 fn repeat(items: &[Value], n: i64) -> Result<Arc<[Value]>, TaskError> {
-    let n = repeat_count(items.len(), n)?;
+    let n = repeat_count(items.len(), n, std::mem::size_of::<Value>())?;
     Ok(items
         .iter()
         .cycle()
@@ -295,7 +295,7 @@ fn mul(a: &Value, b: &Value) -> Result<Value, TaskError> {
     };
     match (a, b) {
         (Value::Str(s), n) | (n, Value::Str(s)) if int_of(n).is_some() => {
-            let n = repeat_count(s.len(), int_of(n).unwrap_or(0))?;
+            let n = repeat_count(s.len(), int_of(n).unwrap_or(0), 1)?;
             Ok(Value::Str(s.repeat(n).into()))
         }
         (Value::List(items), n) | (n, Value::List(items)) if int_of(n).is_some() => {
@@ -832,7 +832,7 @@ mod tests {
             err("add", &[l(&[]), t(&[])]),
             "unsupported operand type(s) for +: 'list' and 'tuple'"
         );
-        assert!(err("mul", &[s("ab"), i(i64::MAX)]).contains("too large"));
+        assert!(err("mul", &[s("ab"), i(i64::MAX)]).contains("one task may use"));
         assert_eq!(
             err("sub", &[s("a"), s("b")]),
             "unsupported operand type(s) for -: 'str' and 'str'"

@@ -17,22 +17,25 @@
 //! assert_eq!(out.stats.tasks, 3);
 //! ```
 
+pub mod budget;
 mod builtins;
 mod convert;
 mod error;
 pub mod executor;
 pub mod kernels;
 mod memory;
+pub mod memory_limit;
 mod plan;
 pub mod policy;
 mod registry;
 mod trace;
 pub mod value;
 
+pub use budget::Budget;
 pub use convert::{FromValue, IntoTaskResult, IntoValue};
 pub use error::{PlanError, RunError, TaskError};
 pub use executor::{Executor, RunOptions, RunOutput, RunStats, SyncExecutor, ThreadsExecutor, run};
-pub use memory::physical_memory_bytes;
+pub use memory_limit::MemoryLimit;
 pub use plan::Plan;
 pub use policy::Policy;
 pub use registry::{DynFn, Function, FunctionInfo, Kwargs, Registry};

@@ -43,20 +43,6 @@ impl Memory {
     }
 }
 
-/// The machine's physical memory in bytes (`MemTotal` of `/proc/meminfo`, read
-/// once), or `None` where that cannot be read.
-pub fn physical_memory_bytes() -> Option<usize> {
-    static BYTES: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
-    *BYTES.get_or_init(read_physical_memory)
-}
-
-fn read_physical_memory() -> Option<usize> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
-    let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
-    kib.checked_mul(1024)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,13 +73,5 @@ mod tests {
         });
         assert_eq!(m.held(), 0);
         assert!(m.peak() >= 2 && m.peak() <= 8);
-    }
-
-    #[test]
-    fn physical_memory_is_read_on_linux() {
-        if cfg!(target_os = "linux") {
-            let bytes = super::physical_memory_bytes().expect("/proc/meminfo has MemTotal");
-            assert!(bytes > 1 << 26, "{bytes} bytes");
-        }
     }
 }

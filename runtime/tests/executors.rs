@@ -340,6 +340,7 @@ mod cases {
             policy,
             trace: Some(&trace),
             progress: Some(&progress),
+            budget: None,
         };
         let out = tessera_runtime::run(&g, &[total], &registry, executor, &opts).unwrap();
         assert_eq!(out.outputs, vec![Value::Int((1..=500).sum())]);

@@ -113,6 +113,7 @@ pub fn compute_many_with(
         progress: options.progress,
         task_passes: options.task_passes,
         optimize: options.optimize.clone(),
+        memory_limit: options.memory_limit,
     };
     let computed = compute_graph(&graph, &options)?;
     Ok(computed.outputs.into_iter().map(|(_, v)| v).collect())

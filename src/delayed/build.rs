@@ -271,6 +271,7 @@ pub(crate) fn compute_nodes(
         progress: options.progress,
         task_passes: options.task_passes,
         optimize: options.optimize.clone(),
+        memory_limit: options.memory_limit,
     };
     let computed = compute_tasks(assembled.graph, assembled.outputs, names, &options)?;
     Ok(computed.outputs.into_iter().map(|(_, v)| v).collect())

@@ -33,7 +33,15 @@ pub struct Lowerer<'g> {
     queue: Vec<(NodeIdx, Option<Vec<usize>>, TaskId)>,
     /// Keyword arguments shared by the blocks of a node, per block shape.
     shared_kwargs: HashMap<(NodeIdx, Vec<usize>), Kwargs>,
+    /// A task was asked for past `LowerOptions::max_tasks`: lowering stops with
+    /// an error at the end of the current rule (rules asking for many blocks
+    /// check [`Lowerer::over_task_limit`] to stop early).
+    over_task_limit: bool,
 }
+
+/// The id handed out for tasks past the task limit: never stored, since
+/// lowering fails before the graph is finished.
+const OVER_LIMIT: TaskId = TaskId(u32::MAX);
 
 /// Keyword arguments of a call.
 type Kwargs = Arc<Map<String, Json>>;
@@ -88,6 +96,7 @@ impl<'g> Lowerer<'g> {
             tasks: TaskGraph::new(),
             queue: Vec::new(),
             shared_kwargs: HashMap::new(),
+            over_task_limit: false,
         }
     }
 
@@ -140,9 +149,32 @@ impl<'g> Lowerer<'g> {
         if let Some(id) = self.tasks.id_of(&key) {
             return id;
         }
-        let id = self.tasks.reserve(key).expect("key checked absent");
+        let Some(id) = self.reserve(key) else {
+            return OVER_LIMIT;
+        };
         self.queue.push((node, Some(index.to_vec()), id));
         id
+    }
+
+    /// Reserves a task under `key` (absent), or notes that the task limit is
+    /// reached and returns `None`.
+    fn reserve(&mut self, key: TaskKey) -> Option<TaskId> {
+        if self.over_task_limit
+            || self
+                .options
+                .max_tasks
+                .is_some_and(|max| self.tasks.len() >= max)
+        {
+            self.over_task_limit = true;
+            return None;
+        }
+        Some(self.tasks.reserve(key).expect("key checked absent"))
+    }
+
+    /// Whether the task graph has reached `LowerOptions::max_tasks`: a rule
+    /// asking for many blocks stops early (lowering then fails).
+    pub fn over_task_limit(&self) -> bool {
+        self.over_task_limit
     }
 
     /// The task computing the whole value of a node that is not a block-wise array
@@ -155,7 +187,9 @@ impl<'g> Lowerer<'g> {
         if let Some(id) = self.tasks.id_of(&key) {
             return id;
         }
-        let id = self.tasks.reserve(key).expect("key checked absent");
+        let Some(id) = self.reserve(key) else {
+            return OVER_LIMIT;
+        };
         self.queue.push((node, None, id));
         id
     }
@@ -194,7 +228,9 @@ impl<'g> Lowerer<'g> {
         if let Some(id) = self.tasks.id_of(&key) {
             return id;
         }
-        let id = self.tasks.reserve(key).expect("key checked absent");
+        let Some(id) = self.reserve(key) else {
+            return OVER_LIMIT;
+        };
         let expr = expr(self);
         self.tasks.set_expr(id, expr);
         id
@@ -238,6 +274,10 @@ impl<'g> Lowerer<'g> {
         let mut leaves = Vec::with_capacity(total);
         let mut pos = vec![0usize; sels.len()];
         for _ in 0..total {
+            if self.over_task_limit {
+                // Lowering fails: the rest of the region is never used.
+                break;
+            }
             let index: Vec<usize> = (0..sels.len()).map(|a| per_axis[a][pos[a]].0).collect();
             let local: Vec<AxisSel> = (0..sels.len()).map(|a| per_axis[a][pos[a]].1).collect();
             let block = self.block(node, &index);
@@ -261,8 +301,8 @@ impl<'g> Lowerer<'g> {
                 pos[a] = 0;
             }
         }
-        if leaves.len() == 1 {
-            return leaves.pop().expect("one leaf");
+        if leaves.len() == 1 || self.over_task_limit {
+            return leaves.pop().unwrap_or(TaskExpr::Ref(OVER_LIMIT));
         }
         let kept_shape: Vec<usize> = kept.iter().map(|&a| grid_shape[a]).collect();
         call(ASSEMBLE, vec![nest(leaves, &kept_shape)], Arc::default())
@@ -315,6 +355,9 @@ impl<'g> Lowerer<'g> {
         let mut index = vec![0usize; numblocks.len()];
         for _ in 0..total {
             let id = self.block(node, &index);
+            if self.over_task_limit {
+                return Err(self.too_many_tasks(node, self.options.max_tasks.unwrap_or(0)));
+            }
             blocks.insert(index.clone(), self.tasks.task(id).key.clone());
             for a in (0..index.len()).rev() {
                 index[a] += 1;
@@ -345,13 +388,48 @@ impl<'g> Lowerer<'g> {
                 Some(index) => rules::lower_block(self, node, index),
                 None => rules::lower_value(self, node),
             };
+            if self.over_task_limit {
+                return Err(self.too_many_tasks(node, self.options.max_tasks.unwrap_or(0)));
+            }
             let expr = lowered.map_err(|message| LowerError {
                 node: self.node(node).id.clone(),
                 message,
+                exceeds_memory: false,
             })?;
             self.tasks.set_expr(id, expr);
         }
         Ok(())
+    }
+
+    /// The error for a task graph grown past `max` tasks while lowering `node`;
+    /// it names the node of the most blocks, the usual cause.
+    fn too_many_tasks(&self, node: NodeIdx, max: usize) -> LowerError {
+        let count = |c: &Chunks| {
+            c.numblocks()
+                .iter()
+                .try_fold(1usize, |acc, &n| acc.checked_mul(n))
+                .unwrap_or(usize::MAX)
+        };
+        let most = (0..self.chunks.len())
+            .filter_map(|i| Some((i, count(self.chunks[i].as_ref()?))))
+            .max_by_key(|&(_, n)| n);
+        let blocks = match most {
+            Some((i, n)) if n > 1 => {
+                format!(" (node \"{}\" has {n} blocks)", self.graph.nodes[i].id)
+            }
+            _ => String::new(),
+        };
+        LowerError {
+            node: self.node(node).id.clone(),
+            message: format!(
+                "the task graph needs more than {max} tasks{blocks}; at about {} bytes per task \
+                 that is more than the {:.1} MiB of the memory budget it may take; use larger \
+                 chunks (`chunks` or `rechunk`)",
+                super::BYTES_PER_TASK,
+                (max.saturating_mul(super::BYTES_PER_TASK)) as f64 / f64::from(1u32 << 20)
+            ),
+            exceeds_memory: true,
+        }
     }
 
     /// Refuses a block (or whole array) whose value would need more than `limit`
@@ -392,11 +470,12 @@ impl<'g> Lowerer<'g> {
             node: self.node(node).id.clone(),
             message: format!(
                 "{which} of shape {shape:?} ({}) needs {needed}, more than the {:.1} GiB \
-                 of memory this machine has; use smaller chunks (`chunks` or `rechunk`) or compute \
+                 a block may take (the memory budget shared among the workers); use smaller chunks (`chunks` or `rechunk`) or compute \
                  a slice of it",
                 meta.dtype.name(),
                 gib(limit as f64)
             ),
+            exceeds_memory: true,
         })
     }
 

@@ -43,6 +43,10 @@ pub struct LowerOptions {
     /// take; a larger one is refused with an error naming the node, instead of
     /// aborting when it is allocated. `None`: no limit.
     pub max_block_bytes: Option<usize>,
+    /// The most tasks the graph may have (what fits the memory budget at the
+    /// bytes a task takes); more is refused with the count and the limit.
+    /// `None`: no limit.
+    pub max_tasks: Option<usize>,
 }
 
 impl Default for LowerOptions {
@@ -53,9 +57,17 @@ impl Default for LowerOptions {
             inputs: HashMap::new(),
             files: InferContext::default(),
             max_block_bytes: None,
+            max_tasks: None,
         }
     }
 }
+
+/// The bytes one task takes while it is planned and run: its share of the
+/// lowered graph (key, expression, index entry) and of the runtime's plan made
+/// from it, rounded up (measured by `benches/task_memory.rs`: 808 bytes lowered
+/// and 99 planned per task of `ones((10^5,), chunks=1).sum()`). A computation's
+/// task graph may have at most its memory budget divided by this many tasks.
+pub const BYTES_PER_TASK: usize = 1024;
 
 /// The keys of an output array's blocks, by block index.
 pub type BlockKeys = HashMap<Vec<usize>, TaskKey>;
@@ -81,6 +93,9 @@ pub struct LowerError {
     pub node: String,
     /// What went wrong.
     pub message: String,
+    /// The plan does not fit the memory budget (a block or the task graph too
+    /// large): known before computing.
+    pub exceeds_memory: bool,
 }
 
 /// Lowers the outputs of a validated graph to tasks.

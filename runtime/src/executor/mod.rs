@@ -17,6 +17,7 @@ pub use threads::ThreadsExecutor;
 
 use tessera_ir::{TaskGraph, TaskId};
 
+use crate::budget::Budget;
 use crate::error::RunError;
 use crate::plan::Plan;
 use crate::policy::{DaskOrder, Policy};
@@ -59,6 +60,9 @@ pub struct RunOptions<'a> {
     /// Called with `(tasks done, tasks total)`, at most about 20 times a second
     /// and once at the end of a successful run, from any worker thread.
     pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
+    /// The bytes a task may allocate and the threads its kernels may use,
+    /// entered on every worker (`None`: [`Budget::default`]).
+    pub budget: Option<&'a Budget>,
 }
 
 impl Default for RunOptions<'_> {
@@ -67,6 +71,7 @@ impl Default for RunOptions<'_> {
             policy: &DEFAULT_POLICY,
             trace: None,
             progress: None,
+            budget: None,
         }
     }
 }
@@ -77,6 +82,7 @@ impl std::fmt::Debug for RunOptions<'_> {
             .field("policy", &self.policy.name())
             .field("trace", &self.trace.is_some())
             .field("progress", &self.progress.is_some())
+            .field("budget", &self.budget)
             .finish()
     }
 }
@@ -122,7 +128,10 @@ pub fn run(
     options: &RunOptions<'_>,
 ) -> Result<RunOutput, RunError> {
     let plan = Plan::new(graph, outputs, registry)?;
-    executor.execute(&plan, options)
+    match options.budget {
+        Some(budget) => budget.enter(|| executor.execute(&plan, options)),
+        None => executor.execute(&plan, options),
+    }
 }
 
 #[cfg(test)]

@@ -294,7 +294,10 @@ impl Executor for ThreadsExecutor {
                     // (at least the calling thread) still run every task.
                     std::thread::Builder::new()
                         .name(format!("tessera-worker-{}", i + 1))
-                        .spawn_scoped(scope, move || shared.work(i + 1, local))
+                        .spawn_scoped(scope, move || match options.budget {
+                            Some(budget) => budget.enter(|| shared.work(i + 1, local)),
+                            None => shared.work(i + 1, local),
+                        })
                         .ok()
                 })
                 .collect();

@@ -202,14 +202,14 @@ impl Tiling<'_> {
         };
         let bytes = self.shape.iter().product::<usize>() * std::mem::size_of::<T>();
         let threads = if bytes >= PARALLEL_BYTES {
-            crate::executor::cores().min(rows)
+            crate::budget::kernel_threads().min(rows)
         } else {
             1
         };
-        // Rows of blocks are taken from a shared queue: a thread that cannot be
-        // spawned leaves its share to the others (this one always drains it).
+        // Rows of blocks are taken from a shared queue, by threads of the run's
+        // kernel pool (the `--threads` budget).
         let queue = Mutex::new(views.into_iter().enumerate().collect::<Vec<_>>());
-        let drain = || {
+        crate::budget::run_on_kernel_threads(threads, || {
             loop {
                 let next = queue.lock().unwrap_or_else(PoisonError::into_inner).pop();
                 match next {
@@ -217,13 +217,6 @@ impl Tiling<'_> {
                     None => break,
                 }
             }
-        };
-        std::thread::scope(|scope| {
-            for _ in 1..threads {
-                // Err: no thread to spare; the rows stay in the queue.
-                let _ = std::thread::Builder::new().spawn_scoped(scope, drain);
-            }
-            drain();
         });
         // SAFETY: the blocks' sizes line up with the grid (checked by the
         // caller) and the grid's starts and sizes tile every axis, so each of

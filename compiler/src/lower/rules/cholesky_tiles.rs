@@ -80,6 +80,7 @@ pub(crate) fn expand(
         let fault = |m: String| LowerError {
             node: node.id.clone(),
             message: format!("cholesky tiles: {m}"),
+            exceeds_memory: false,
         };
         let Some(ValidArg::Node(a)) = node.args.first().cloned() else {
             return Err(fault("needs an array argument".into()));

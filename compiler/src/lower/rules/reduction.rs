@@ -37,6 +37,9 @@ pub(super) fn block(
     let input = *input;
     let in_chunks = cx.chunks(input).clone();
     let op = n.op.name;
+    let partial_fn = format!("{op}-partial");
+    // One map for every partial of the tree (argmin/argmax add their block's place).
+    let mut shared: Option<Arc<Map<String, Json>>> = None;
     tree(
         cx,
         node,
@@ -44,20 +47,21 @@ pub(super) fn block(
         op,
         &in_chunks,
         &mut |cx, block_index, bounds, kwargs| {
-            let mut kwargs = kwargs.clone();
-            if matches!(op, "argmin" | "argmax") {
+            let kwargs = if matches!(op, "argmin" | "argmax") {
+                let mut kwargs = kwargs.clone();
                 kwargs.insert(
                     "offset".into(),
                     json!(bounds.iter().map(|b| b.0).collect::<Vec<_>>()),
                 );
                 kwargs.insert("shape".into(), json!(in_chunks.shape()));
-            }
+                Arc::new(kwargs)
+            } else {
+                shared
+                    .get_or_insert_with(|| Arc::new(kwargs.clone()))
+                    .clone()
+            };
             let block = cx.block(input, block_index);
-            call(
-                &format!("{op}-partial"),
-                vec![TaskExpr::Ref(block)],
-                Arc::new(kwargs),
-            )
+            call(&partial_fn, vec![TaskExpr::Ref(block)], kwargs)
         },
     )
 }
@@ -119,10 +123,14 @@ pub(super) fn tree(
     if let Some(ddof) = attrs.get("ddof") {
         base.insert("ddof".into(), ddof.clone());
     }
-    let mut level: Vec<TaskExpr> = Vec::with_capacity(total);
+    // Grown as needed: the task limit may stop the loop long before `total`.
+    let mut level: Vec<TaskExpr> = Vec::with_capacity(total.min(1 << 16));
     let mut pos = vec![0usize; ndim];
     let partial_name = format!("{name}-partial");
     for _ in 0..total {
+        if cx.over_task_limit() {
+            return Err("the task graph is too large".into());
+        }
         let block_index: Vec<usize> = (0..ndim).map(|a| fixed[a].unwrap_or(pos[a])).collect();
         let key = TaskKey::block(&partial_name, &block_index);
         let bounds: Vec<(usize, usize)> = block_index

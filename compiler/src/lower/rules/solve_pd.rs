@@ -140,6 +140,7 @@ fn fault(node: &ValidNode, message: String) -> LowerError {
     LowerError {
         node: node.id.clone(),
         message: format!("positive-definite solve: {message}"),
+        exceeds_memory: false,
     }
 }
 

@@ -158,15 +158,20 @@ impl Tile {
     }
 }
 
-/// The parallelism of a tile kernel: `parallel=True` lets it use every thread of
-/// the shared pool (lowering sets it on the critical path of a tile DAG, where the
-/// other workers would otherwise wait), the default is one thread.
-pub(crate) fn parallelism(op: &str, kwargs: &Kwargs) -> Result<Par, KernelError> {
-    Ok(if args::boolean(op, kwargs, "parallel", false)? {
-        Par::rayon(0)
+/// Runs a tile kernel's `body` with the parallelism its `parallel` flag asks
+/// for: `parallel=True` (lowering sets it on the critical path of a tile DAG,
+/// where the other workers would otherwise wait) runs it on the run's kernel
+/// pool with every thread of the `--threads` budget; the default is one thread.
+pub(crate) fn with_parallelism<R: Send>(
+    op: &str,
+    kwargs: &Kwargs,
+    body: impl FnOnce(Par) -> Result<R, KernelError> + Send,
+) -> Result<R, KernelError> {
+    if args::boolean(op, kwargs, "parallel", false)? {
+        crate::budget::in_kernel_pool(|| body(Par::rayon(0)))
     } else {
-        Par::Seq
-    })
+        body(Par::Seq)
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::llt::factor as llt;
 use faer::{Mat, MatRef, Par};
 
-use super::convert::{Tile, from_mat, parallelism, to_mat, to_square};
+use super::convert::{Tile, from_mat, to_mat, to_square, with_parallelism};
 use crate::kernels::KernelError;
 use crate::kernels::layout::cast::from_vec;
 use crate::kernels::reduce::args::{self, Kwargs, err};
@@ -51,7 +51,8 @@ pub(crate) type LuFactors = (Vec<usize>, Mat<f64>, Mat<f64>);
 /// unit lower (m×k), `u` upper (k×n), k = min(m, n).
 pub(crate) fn lu_factor(op: &str, a: &Array) -> Result<LuFactors, KernelError> {
     let m = to_mat(op, a, "the matrix")?;
-    let lu = m.partial_piv_lu();
+    // faer's global parallelism, inside the run's kernel pool.
+    let lu = crate::budget::in_kernel_pool(|| m.partial_piv_lu());
     let perm = lu.P().arrays().0.to_vec();
     Ok((perm, lu.L().to_owned(), lu.U().to_owned()))
 }
@@ -119,7 +120,7 @@ pub(crate) fn qr_reduced(op: &str, a: &Array) -> Result<(Array, Array), KernelEr
             from_mat(r.as_ref(), a.dtype()),
         ));
     }
-    let qr = m.qr();
+    let qr = crate::budget::in_kernel_pool(|| m.qr());
     let q = qr.compute_thin_Q();
     let r = qr.thin_R();
     let r = Mat::from_fn(k, m.ncols(), |i, j| if j >= i { r[(i, j)] } else { 0.0 });
@@ -137,14 +138,15 @@ fn one(op: &str, values: &[Value]) -> Result<Array, KernelError> {
 /// `potrf(a, parallel=False)`: Cholesky of one tile (lower factor).
 pub(crate) fn potrf(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
     let op = "potrf";
-    let par = parallelism(op, kwargs)?;
-    cholesky(op, &one(op, values)?, par).map(Value::Array)
+    let a = one(op, values)?;
+    with_parallelism(op, kwargs, |par| cholesky(op, &a, par)).map(Value::Array)
 }
 
-/// `linalg.cholesky(a)` on a whole array (faer's global parallelism).
+/// `linalg.cholesky(a)` on a whole array (every thread of the run's kernel pool).
 pub(crate) fn linalg_cholesky(values: &[Value], _kwargs: &Kwargs) -> Result<Value, KernelError> {
     let op = "linalg.cholesky";
-    cholesky(op, &one(op, values)?, faer::get_global_parallelism()).map(Value::Array)
+    let a = one(op, values)?;
+    crate::budget::in_kernel_pool(|| cholesky(op, &a, Par::rayon(0))).map(Value::Array)
 }
 
 /// `lu(a)` -> `(perm, l, u)` with `a[perm] == l @ u` (`perm` int64).

@@ -144,7 +144,9 @@ pub(crate) fn lu_panel(values: &[Value], kwargs: &Kwargs) -> Result<Value, Kerne
     let (perm, l, u) = if w == 0 {
         ((0..m).collect(), Mat::zeros(m, 0), Mat::zeros(0, 0))
     } else {
-        let lu = s.mat.as_ref().partial_piv_lu();
+        // faer's global parallelism, inside the run's kernel pool.
+        let mat = s.mat.as_ref();
+        let lu = crate::budget::in_kernel_pool(|| mat.partial_piv_lu());
         let perm: Vec<usize> = lu.P().arrays().0.to_vec();
         (perm, lu.L().to_owned(), lu.U().to_owned())
     };

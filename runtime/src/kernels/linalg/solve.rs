@@ -4,7 +4,7 @@ use faer::linalg::triangular_solve as ts;
 use faer::{Mat, MatMut, MatRef, Par};
 use serde_json::Value as Json;
 
-use super::convert::{Rows, Tile, float_dtype, from_mat, parallelism, to_mat, to_square};
+use super::convert::{Rows, Tile, float_dtype, from_mat, to_mat, to_square, with_parallelism};
 use super::factor::lu_solve;
 use crate::kernels::KernelError;
 use crate::kernels::layout::reshape::reshape_array;
@@ -112,7 +112,6 @@ pub(crate) fn trsm(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelErr
     let lower = args::boolean(op, kwargs, "lower", true)?;
     let trans = trans_flag(op, kwargs)?;
     let unit = args::boolean(op, kwargs, "unit_diagonal", false)?;
-    let par = parallelism(op, kwargs)?;
     let right = match kwargs.get("side") {
         None | Some(Json::Null) => false,
         Some(Json::String(s)) if s == "left" => false,
@@ -124,27 +123,30 @@ pub(crate) fn trsm(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelErr
             ));
         }
     };
-    let mut x = Tile::copy_of(op, &b, "b")?;
-    let (rows, cols) = x.shape();
-    if right {
-        if cols != n {
-            return Err(err(op, format!("b has {cols} columns, a is {n}×{n}")));
+    let x = with_parallelism(op, kwargs, |par| {
+        let mut x = Tile::copy_of(op, &b, "b")?;
+        let (rows, cols) = x.shape();
+        if right {
+            if cols != n {
+                return Err(err(op, format!("b has {cols} columns, a is {n}×{n}")));
+            }
+            solve_left(
+                op,
+                t.mat(),
+                lower,
+                !trans,
+                unit,
+                x.mat_mut().transpose_mut(),
+                par,
+            )?;
+        } else {
+            if rows != n {
+                return Err(err(op, format!("b has {rows} rows, a is {n}×{n}")));
+            }
+            solve_left(op, t.mat(), lower, trans, unit, x.mat_mut(), par)?;
         }
-        solve_left(
-            op,
-            t.mat(),
-            lower,
-            !trans,
-            unit,
-            x.mat_mut().transpose_mut(),
-            par,
-        )?;
-    } else {
-        if rows != n {
-            return Err(err(op, format!("b has {rows} rows, a is {n}×{n}")));
-        }
-        solve_left(op, t.mat(), lower, trans, unit, x.mat_mut(), par)?;
-    }
+        Ok(x)
+    })?;
     let dtype = float_dtype(a.dtype().promote(b.dtype()));
     Ok(Value::Array(x.into_array(dtype)))
 }

@@ -4,7 +4,7 @@ use faer::linalg::matmul::matmul;
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, Par};
 
-use super::convert::{Rows, Tile, float_dtype, parallelism};
+use super::convert::{Rows, Tile, float_dtype, with_parallelism};
 use crate::kernels::KernelError;
 use crate::kernels::reduce::args::{self, Kwargs, err};
 use crate::value::{Array, Value};
@@ -90,7 +90,7 @@ pub(crate) fn syrk(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelErr
     } else {
         Part::Whole
     };
-    update(op, &c, &a, None, true, part, parallelism(op, kwargs)?)
+    with_parallelism(op, kwargs, |par| update(op, &c, &a, None, true, part, par))
 }
 
 /// `gemm(c, a, b, trans_b=True, parallel=False)` = c − a bᵀ (c − a b when `trans_b`
@@ -104,8 +104,9 @@ pub(crate) fn gemm(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelErr
         args::array(op, values, 2)?,
     );
     let trans_b = args::boolean(op, kwargs, "trans_b", true)?;
-    let par = parallelism(op, kwargs)?;
-    update(op, &c, &a, Some(&b), trans_b, Part::Whole, par)
+    with_parallelism(op, kwargs, |par| {
+        update(op, &c, &a, Some(&b), trans_b, Part::Whole, par)
+    })
 }
 
 #[cfg(test)]

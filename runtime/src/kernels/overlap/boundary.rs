@@ -215,6 +215,15 @@ pub(crate) fn pad_kernel(values: &[Value], kwargs: &Kwargs) -> Result<Value, Ker
     let pads =
         pairs(op, kwargs, "pad", x.ndim())?.ok_or_else(|| err(op, "missing attribute `pad`"))?;
     let modes = modes(op, kwargs, x.ndim(), "reflect")?;
+    let padded: Option<Vec<usize>> = x
+        .shape()
+        .iter()
+        .zip(&pads)
+        .map(|(&n, &(before, after))| n.checked_add(before)?.checked_add(after))
+        .collect();
+    let count = padded.as_deref().and_then(crate::budget::element_count);
+    crate::budget::check_allocation("the padded array", &pads, count, x.dtype().size_bytes())
+        .map_err(|m| err(op, m))?;
     let out = match &x {
         Array::F64(_) => pad_typed::<f64>(op, &x, &pads, &modes)?,
         Array::F32(_) => pad_typed::<f32>(op, &x, &pads, &modes)?,

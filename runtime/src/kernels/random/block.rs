@@ -49,6 +49,17 @@ impl Block {
                 ),
             ));
         }
+        // Every source kernel sizes its result from these figures: checked
+        // before anything is allocated (8 bytes: the widest element a source
+        // builds).
+        if crate::budget::element_count(&full).is_none() {
+            return Err(err(
+                op,
+                format!("shape {full:?} has more elements than 64-bit indexes hold"),
+            ));
+        }
+        crate::budget::check_allocation("a block", &shape, crate::budget::element_count(&shape), 8)
+            .map_err(|m| err(op, m))?;
         Ok(Block {
             full,
             offset,
