@@ -463,6 +463,85 @@ fn ten_thousand_ops_optimize_without_deep_recursion() {
     assert!(handle.join().expect("no stack overflow"));
 }
 
+/// `steps` slices in a row, each dropping the first element of the last (with
+/// `exp` between them when `with_exp`), as one output.
+fn slice_chain(steps: usize, with_exp: bool) -> String {
+    let mut nodes = serde_json::Map::new();
+    nodes.insert(
+        "g0".into(),
+        json!({"op": "ones", "shape": [2 * steps + 10], "chunks": 1_000_000}),
+    );
+    for i in 1..=steps {
+        let mut arg = format!("g{}", i - 1);
+        if with_exp {
+            nodes.insert(format!("e{i}"), json!({"op": "exp", "args": [arg]}));
+            arg = format!("e{i}");
+        }
+        nodes.insert(
+            format!("g{i}"),
+            json!({"op": "getitem", "args": [arg], "index": [[1, null, null]]}),
+        );
+    }
+    json!({"tessera": 1, "nodes": nodes, "outputs": [format!("g{steps}")]}).to_string()
+}
+
+/// The report of the `slice-pushdown` pass.
+fn pushdown_report(optimized: &tessera::compiler::Optimized) -> &tessera::compiler::PassReport {
+    optimized
+        .report
+        .passes
+        .iter()
+        .find(|p| p.name == "slice-pushdown")
+        .expect("the pass ran")
+}
+
+#[test]
+fn a_chain_of_slices_composes_in_linear_e_graph_size() {
+    let g = graph(&slice_chain(3000, false));
+    let optimized = optimize(&g, &OptimizeOptions::default()).unwrap();
+    let pass = pushdown_report(&optimized);
+    assert_eq!(pass.stop_reason.as_deref(), Some("saturated"));
+    // Each slice adds a bounded number of e-nodes (its composed slice of the
+    // source, the source's smaller twin, their leaves), not one per slice
+    // below it.
+    assert!(pass.egraph_size.0 <= 8 * 3000, "{}", optimized.report);
+    // The output is the source, 3,010 elements long.
+    assert_eq!(optimized.graph.len(), 1, "{}", optimized.report);
+    assert_eq!(optimized.graph.nodes[0].op.name, "ones");
+}
+
+#[test]
+fn the_e_node_budget_stops_a_long_pushdown_inside_one_application() {
+    // Slices between `exp`s: every slice is pushed to the bottom, a quadratic
+    // e-graph, grown in the one application of the first iteration.
+    let g = graph(&slice_chain(300, true));
+    let mut options = OptimizeOptions::default();
+    options.budget.nodes = 20_000;
+    let optimized = optimize(&g, &options).unwrap();
+    let pass = pushdown_report(&optimized);
+    let reason = pass.stop_reason.as_deref().unwrap_or_default();
+    assert!(reason.starts_with("e-node limit"), "{}", optimized.report);
+    assert!(pass.egraph_size.0 <= 20_000 + 100, "{}", optimized.report);
+    // The best plan found is kept and computes the same values.
+    let plain = compute(&g, None).unwrap();
+    let opt = compute(&optimized.graph, None).unwrap();
+    close(&plain[0], &opt[0]).unwrap();
+}
+
+#[test]
+fn the_time_budget_stops_a_long_pushdown_inside_one_application() {
+    let g = graph(&slice_chain(300, true));
+    let mut options = OptimizeOptions::default();
+    options.budget.nodes = 10_000_000;
+    options.budget.time = std::time::Duration::from_millis(1);
+    let optimized = optimize(&g, &options).unwrap();
+    let pass = pushdown_report(&optimized);
+    let reason = pass.stop_reason.as_deref().unwrap_or_default();
+    assert!(reason.starts_with("time limit"), "{}", optimized.report);
+    // Far from the ~45,000 slices saturation would compose.
+    assert!(pass.egraph_size.0 < 100_000, "{}", optimized.report);
+}
+
 #[test]
 fn optimizing_is_deterministic() {
     let doc = json!({"tessera": 1, "nodes": {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use egg::{Id, Runner, SimpleScheduler, StopReason};
 use tessera_ir::{NodeIdx, ValidArg, ValidGraph, ValidNode};
 
-use super::analysis::ArrayAnalysis;
+use super::analysis::{ArrayAnalysis, Limits};
 use super::convert::{Loaded, from_choice, to_egraph};
 use super::cost::graph_cost;
 use super::explain::{PassReport, Report, render_plan};
@@ -187,7 +187,7 @@ impl Pass for EGraphPass {
         }
         let t = Instant::now();
         let Loaded {
-            egraph,
+            mut egraph,
             classes,
             enodes,
         } = to_egraph(graph)?;
@@ -195,6 +195,13 @@ impl Pass for EGraphPass {
         let t = Instant::now();
         let budget = &options.budget;
         let node_limit = budget.nodes.max(graph.len() * 16);
+        // The appliers check the same budgets at every step: egg checks them
+        // only between rules, and one rule's matches may be applied for long.
+        egraph.analysis.limits = Some(Limits {
+            start: Instant::now(),
+            time: budget.time,
+            nodes: node_limit,
+        });
         let runner: Runner<ArrayLang, ArrayAnalysis> = Runner::default()
             .with_egraph(egraph)
             .with_scheduler(SimpleScheduler)
@@ -217,7 +224,14 @@ impl Pass for EGraphPass {
                 egraph.analysis.refused
             ));
         }
-        report.stop_reason = Some(match &runner.stop_reason {
+        // A budget an applier hit is the reason the pass stopped, whatever egg
+        // saw after it.
+        let stop_reason = egraph
+            .analysis
+            .exhausted
+            .clone()
+            .or(runner.stop_reason.clone());
+        report.stop_reason = Some(match &stop_reason {
             Some(StopReason::Saturated) => "saturated".into(),
             Some(StopReason::IterationLimit(n)) => format!("iteration limit ({n})"),
             Some(StopReason::NodeLimit(n)) => format!("e-node limit ({n}), best plan found kept"),
