@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value as Json};
-use tessera_ir::{Call, Chunks, Literal, Meta, TaskExpr, TaskGraph, TaskId, TaskKey};
+use tessera_ir::{Call, Chunks, Literal, Meta, Provenance, TaskExpr, TaskGraph, TaskId, TaskKey};
 use tessera_ir::{NodeIdx, ValidArg, ValidGraph, ValidNode};
 
 use super::select::{AxisSel, axis_pieces, offsets};
@@ -33,6 +33,10 @@ pub struct Lowerer<'g> {
     queue: Vec<(NodeIdx, Option<Vec<usize>>, TaskId)>,
     /// Keyword arguments shared by the blocks of a node, per block shape.
     shared_kwargs: HashMap<(NodeIdx, Vec<usize>), Kwargs>,
+    /// Per task, the node it computes part of (for naming it in errors).
+    task_nodes: Vec<u32>,
+    /// The node being lowered: helper tasks belong to it.
+    current: NodeIdx,
 }
 
 /// Keyword arguments of a call.
@@ -88,6 +92,8 @@ impl<'g> Lowerer<'g> {
             tasks: TaskGraph::new(),
             queue: Vec::new(),
             shared_kwargs: HashMap::new(),
+            task_nodes: Vec::new(),
+            current: NodeIdx(0),
         }
     }
 
@@ -141,6 +147,7 @@ impl<'g> Lowerer<'g> {
             return id;
         }
         let id = self.tasks.reserve(key).expect("key checked absent");
+        self.task_nodes.push(node.0);
         self.queue.push((node, Some(index.to_vec()), id));
         id
     }
@@ -156,6 +163,7 @@ impl<'g> Lowerer<'g> {
             return id;
         }
         let id = self.tasks.reserve(key).expect("key checked absent");
+        self.task_nodes.push(node.0);
         self.queue.push((node, None, id));
         id
     }
@@ -195,6 +203,7 @@ impl<'g> Lowerer<'g> {
             return id;
         }
         let id = self.tasks.reserve(key).expect("key checked absent");
+        self.task_nodes.push(self.current.0);
         let expr = expr(self);
         self.tasks.set_expr(id, expr);
         id
@@ -330,6 +339,7 @@ impl<'g> Lowerer<'g> {
                 .expect("block task exists")
         } else {
             let key = TaskKey::block(&format!("finalize-{}", self.names[node.0 as usize]), &[]);
+            self.current = node;
             self.helper(key, |cx| cx.whole(node))
         };
         Ok((task, Some(blocks)))
@@ -338,6 +348,7 @@ impl<'g> Lowerer<'g> {
     /// Lowers every queued block until the queue is empty.
     pub(super) fn drain(&mut self) -> Result<(), LowerError> {
         while let Some((node, index, id)) = self.queue.pop() {
+            self.current = node;
             if let Some(limit) = self.options.max_block_bytes {
                 self.check_fits(node, index.as_deref(), limit)?;
             }
@@ -401,7 +412,15 @@ impl<'g> Lowerer<'g> {
     }
 
     /// The finished task graph.
-    pub(super) fn finish(self) -> TaskGraph {
+    pub(super) fn finish(mut self) -> TaskGraph {
+        let nodes = (self.graph.nodes.iter().zip(self.names))
+            .map(|(n, name)| (Arc::from(n.id.as_str()), Arc::from(name)))
+            .collect();
+        self.tasks.set_provenance(Provenance {
+            nodes,
+            task_nodes: self.task_nodes,
+            fused: HashMap::new(),
+        });
         self.tasks
     }
 }
