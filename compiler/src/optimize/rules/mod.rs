@@ -267,11 +267,11 @@ impl Applier<ArrayLang, ArrayAnalysis> for PushSlices {
                 work: &mut work,
             };
             let composed = composed.map(|(b, k)| cx.slice(b, k));
-            if let Some(new) = composed {
-                if checked_union(cx.egraph, g, new) {
-                    cx.egraph.analysis.count("slice-compose");
-                    changed.push(g);
-                }
+            if let Some(new) = composed
+                && checked_union(cx.egraph, g, new)
+            {
+                cx.egraph.analysis.count("slice-compose");
+                changed.push(g);
             }
             for node in &nodes {
                 if composed_through(node, composed.is_some()) {
