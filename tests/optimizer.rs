@@ -500,6 +500,85 @@ fn ten_thousand_ops_optimize_without_deep_recursion() {
     assert!(handle.join().expect("no stack overflow"));
 }
 
+/// `steps` slices in a row, each dropping the first element of the last (with
+/// `exp` between them when `with_exp`), as one output.
+fn slice_chain(steps: usize, with_exp: bool) -> String {
+    let mut nodes = serde_json::Map::new();
+    nodes.insert(
+        "g0".into(),
+        json!({"op": "ones", "shape": [2 * steps + 10], "chunks": 1_000_000}),
+    );
+    for i in 1..=steps {
+        let mut arg = format!("g{}", i - 1);
+        if with_exp {
+            nodes.insert(format!("e{i}"), json!({"op": "exp", "args": [arg]}));
+            arg = format!("e{i}");
+        }
+        nodes.insert(
+            format!("g{i}"),
+            json!({"op": "getitem", "args": [arg], "index": [[1, null, null]]}),
+        );
+    }
+    json!({"tessera": 1, "nodes": nodes, "outputs": [format!("g{steps}")]}).to_string()
+}
+
+/// The report of the `slice-pushdown` pass.
+fn pushdown_report(optimized: &tessera::compiler::Optimized) -> &tessera::compiler::PassReport {
+    optimized
+        .report
+        .passes
+        .iter()
+        .find(|p| p.name == "slice-pushdown")
+        .expect("the pass ran")
+}
+
+#[test]
+fn a_chain_of_slices_composes_in_linear_e_graph_size() {
+    let g = graph(&slice_chain(3000, false));
+    let optimized = optimize(&g, &OptimizeOptions::default()).unwrap();
+    let pass = pushdown_report(&optimized);
+    assert_eq!(pass.stop_reason.as_deref(), Some("saturated"));
+    // Each slice adds a bounded number of e-nodes (its composed slice of the
+    // source, the source's smaller twin, their leaves), not one per slice
+    // below it.
+    assert!(pass.egraph_size.0 <= 8 * 3000, "{}", optimized.report);
+    // The output is the source, 3,010 elements long.
+    assert_eq!(optimized.graph.len(), 1, "{}", optimized.report);
+    assert_eq!(optimized.graph.nodes[0].op.name, "ones");
+}
+
+#[test]
+fn the_e_node_budget_stops_a_long_pushdown_inside_one_application() {
+    // Slices between `exp`s: every slice is pushed to the bottom, a quadratic
+    // e-graph, grown in the one application of the first iteration.
+    let g = graph(&slice_chain(300, true));
+    let mut options = OptimizeOptions::default();
+    options.budget.nodes = 20_000;
+    let optimized = optimize(&g, &options).unwrap();
+    let pass = pushdown_report(&optimized);
+    let reason = pass.stop_reason.as_deref().unwrap_or_default();
+    assert!(reason.starts_with("e-node limit"), "{}", optimized.report);
+    assert!(pass.egraph_size.0 <= 20_000 + 100, "{}", optimized.report);
+    // The best plan found is kept and computes the same values.
+    let plain = compute(&g, None).unwrap();
+    let opt = compute(&optimized.graph, None).unwrap();
+    close(&plain[0], &opt[0]).unwrap();
+}
+
+#[test]
+fn the_time_budget_stops_a_long_pushdown_inside_one_application() {
+    let g = graph(&slice_chain(300, true));
+    let mut options = OptimizeOptions::default();
+    options.budget.nodes = 10_000_000;
+    options.budget.time = std::time::Duration::from_millis(1);
+    let optimized = optimize(&g, &options).unwrap();
+    let pass = pushdown_report(&optimized);
+    let reason = pass.stop_reason.as_deref().unwrap_or_default();
+    assert!(reason.starts_with("time limit"), "{}", optimized.report);
+    // Far from the ~45,000 slices saturation would compose.
+    assert!(pass.egraph_size.0 < 100_000, "{}", optimized.report);
+}
+
 #[test]
 fn optimizing_is_deterministic() {
     let doc = json!({"tessera": 1, "nodes": {
@@ -866,5 +945,226 @@ fn rules_files_add_rules_and_bad_ones_are_refused_with_their_line() {
         assert_eq!(out.status.code(), Some(2), "{cmd}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("line 3") && err.contains("?y"), "{cmd}: {err}");
+    }
+}
+
+#[test]
+fn deeply_nested_rule_patterns_are_refused_with_their_line_not_a_stack_overflow() {
+    let deep = format!(
+        "ok: (exp ?x) => ?x\ndeep: {}?x{} => ?x\n",
+        "(negative ".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    let unbalanced = format!("open: {} => ?x\n", "(".repeat(100_000));
+    // A small stack: any recursion over the depth would overflow it.
+    let parsed = std::thread::Builder::new()
+        .stack_size(256 << 10)
+        .spawn(move || {
+            [deep, unbalanced].map(|text| tessera::compiler::parse_rule_file(&text).err())
+        })
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    let [deep, unbalanced] = parsed.map(|e| e.expect("refused"));
+    assert_eq!(deep.line, 2, "{deep}");
+    assert!(deep.message.contains("deeper than 64 levels"), "{deep}");
+    assert_eq!(unbalanced.line, 1, "{unbalanced}");
+
+    // Through the command line: exit 2 naming the file's line.
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("g.json");
+    std::fs::write(
+        &doc,
+        json!({"tessera": 1, "nodes": {"x": uniform(&[4], 1, 2)}, "outputs": ["x"]}).to_string(),
+    )
+    .unwrap();
+    let rules = dir.path().join("deep.rules");
+    std::fs::write(
+        &rules,
+        format!(
+            "# deep\nd: {}?x{} => ?x\n",
+            "(exp ".repeat(100_000),
+            ")".repeat(100_000)
+        ),
+    )
+    .unwrap();
+    let out = tessera(&[
+        "optimize",
+        doc.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 2") && err.contains("deeper than 64"),
+        "{err}"
+    );
+}
+
+// ---- fuzzing the rule-file parser ----
+
+/// Cases of each rule-file fuzz property: a quick slice by default (CI),
+/// `RULES_FUZZ_CASES=N` for a long run.
+fn rules_fuzz_cases() -> u32 {
+    std::env::var("RULES_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256)
+}
+
+/// A pattern of the rule syntax, well-formed or nearly: ops of the catalogue
+/// (and unknown ones), variables, numbers, nesting up to past the depth limit.
+fn fuzz_pattern() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        prop::sample::select(vec!["?x", "?y", "?c", "?x1", "1", "0", "-0.0", "2.5", "?"]),
+        prop::sample::select(vec!["exp", "nosuchop", "()", "(", ")", "list"]),
+    ]
+    .prop_map(str::to_owned);
+    let op = prop::sample::select(vec![
+        "exp",
+        "negative",
+        "add",
+        "multiply",
+        "sqrt",
+        "square",
+        "abs",
+        "sum",
+        "transpose",
+        "getitem",
+        "matmul",
+        "list",
+        "ones",
+        "where",
+        "astype",
+        "nosuchop",
+    ]);
+    leaf.prop_recursive(80, 400, 3, move |inner| {
+        (op.clone(), prop::collection::vec(inner, 0..4))
+            .prop_map(|(op, args)| format!("({op} {})", args.join(" ")))
+    })
+}
+
+/// A rule line: name, two patterns, maybe conditions, maybe a comment.
+fn fuzz_rule_line() -> impl Strategy<Value = String> {
+    let condition = (
+        prop::sample::select(
+            CONDITION_NAMES
+                .iter()
+                .copied()
+                .chain(["nope"])
+                .collect::<Vec<_>>(),
+        ),
+        prop::collection::vec(prop::sample::select(vec!["?x", "?y", "?c", "x"]), 0..3),
+    )
+        .prop_map(|(c, vars)| format!("{c}({})", vars.join(", ")));
+    (
+        "[a-z][a-z0-9_.+*-]{0,8}",
+        fuzz_pattern(),
+        fuzz_pattern(),
+        prop::collection::vec(condition, 0..3),
+        prop::option::of("#[ -~]{0,10}"),
+    )
+        .prop_map(|(name, lhs, rhs, conds, comment)| {
+            let mut line = format!("{name}: {lhs} => {rhs}");
+            if !conds.is_empty() {
+                line += &format!(" if {}", conds.join(" && "));
+            }
+            line + &comment.unwrap_or_default()
+        })
+}
+
+/// Names of the rule files' conditions.
+const CONDITION_NAMES: &[&str] = &[
+    "is_scalar",
+    "is_zero",
+    "is_neg_zero",
+    "is_one",
+    "is_const",
+    "is_float",
+    "is_integer",
+    "is_array",
+    "same_shape",
+    "keeps_chunks",
+    "ndim_le_2",
+    "is_identity",
+];
+
+/// A rule file of fuzzed lines, then mutated: bytes deleted, duplicated or
+/// replaced by syntax characters.
+fn fuzz_rule_file() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec(fuzz_rule_line(), 1..4),
+        prop::collection::vec((any::<prop::sample::Index>(), 0u8..4), 0..4),
+    )
+        .prop_map(|(lines, edits)| {
+            let mut text: Vec<char> = lines.join("\n").chars().collect();
+            for (at, what) in edits {
+                if text.is_empty() {
+                    break;
+                }
+                let i = at.index(text.len());
+                match what {
+                    0 => {
+                        text.remove(i);
+                    }
+                    1 => text.insert(i, text[i]),
+                    2 => text[i] = '(',
+                    _ => text[i] = ')',
+                }
+            }
+            text.into_iter().collect()
+        })
+}
+
+/// The graph fuzzed rules are run on: floats, a scalar, a matmul, a slice.
+fn fuzz_target_graph() -> ValidGraph {
+    graph(
+        &json!({"tessera": 1, "nodes": {
+            "x": uniform(&[4, 4], 1, 2),
+            "y": {"op": "exp", "args": [{"op": "negative", "args": ["x"]}]},
+            "z": {"op": "add", "args": [{"op": "multiply", "args": ["y", 1.0]}, 0.0]},
+            "m": {"op": "matmul", "args": ["z", "x"]},
+            "s": {"op": "getitem", "args": ["m"], "index": [[1, 3, null], null]},
+            "t": {"op": "sum", "args": [{"op": "sqrt", "args": [{"op": "square", "args": ["s"]}]}]}},
+            "outputs": ["t", "m"]})
+        .to_string(),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: rules_fuzz_cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn rule_file_parser_never_panics_on_arbitrary_text(text in any::<String>()) {
+        let _ = tessera::compiler::parse_rule_file(&text);
+    }
+
+    #[test]
+    fn rule_file_parser_never_panics_on_near_rule_text(
+        text in "([a-z_.:=>()?#&, 0-9-]|\n|if ){0,120}",
+    ) {
+        let _ = tessera::compiler::parse_rule_file(&text);
+    }
+
+    #[test]
+    fn fuzzed_rule_files_parse_or_are_refused_and_run_without_panic(text in fuzz_rule_file()) {
+        match tessera::compiler::parse_rule_file(&text) {
+            Ok(rules) => {
+                let options = OptimizeOptions {
+                    rules: std::sync::Arc::new(rules),
+                    passes: Some(vec!["user-rules".into()]),
+                    ..OptimizeOptions::default()
+                };
+                // Rules that would change a shape or dtype are refused; any
+                // plan kept must still validate (optimize checks it).
+                let _ = optimize(&fuzz_target_graph(), &options);
+            }
+            Err(e) => {
+                let lines = text.lines().count().max(1);
+                prop_assert!(e.line >= 1 && e.line <= lines, "{e} for {text:?}");
+                prop_assert!(!e.message.is_empty());
+            }
+        }
     }
 }

@@ -56,5 +56,5 @@ pub use json::parse_json;
 pub use meta::{ArrayMeta, Chunks, Meta};
 pub use parse::{parse_document, parse_value};
 pub use schema::{graph_schema, graph_schema_text};
-pub use task::{Call, Literal, Task, TaskExpr, TaskGraph, TaskId, TaskKey};
+pub use task::{Call, FusedPart, Literal, Provenance, Task, TaskExpr, TaskGraph, TaskId, TaskKey};
 pub use validate::{NodeIdx, ValidArg, ValidGraph, ValidNode, parse_and_validate, validate};

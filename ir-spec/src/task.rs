@@ -141,6 +141,80 @@ pub struct Task {
 pub struct TaskGraph {
     tasks: Vec<Task>,
     index: HashMap<TaskKey, TaskId>,
+    provenance: Provenance,
+}
+
+/// Where the tasks of a graph came from, so that a failed task is named as its
+/// user wrote it: the document node each lowered task computes part of (one
+/// `u32` per task, the node ids once), and the original keys of the tasks a
+/// chain was fused from.
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    /// The document's nodes: id and lowered name (`exp-1f2e...`), indexed by
+    /// `task_nodes`.
+    pub nodes: Vec<(Arc<str>, Arc<str>)>,
+    /// Per task, the index in `nodes` of its node; empty when the graph was not
+    /// lowered from a document, shorter when tasks were added after lowering.
+    pub task_nodes: Vec<u32>,
+    /// Fused tasks: the tasks of the chain, outermost first, each with the
+    /// calls of the fused expression that evaluate it.
+    pub fused: HashMap<TaskId, Vec<FusedPart>>,
+}
+
+/// One task of a fused chain: its original key and the calls of the fused
+/// expression that evaluate it (call `k` is the `k`-th call completed when the
+/// expression is evaluated arguments first, in order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FusedPart {
+    /// The task's key before fusion.
+    pub key: TaskKey,
+    /// The calls evaluating it, those of the tasks it absorbed included.
+    pub calls: std::ops::Range<u32>,
+}
+
+impl Provenance {
+    /// Describes task `id` (key `key`) for a user; `call` is the failing call
+    /// of its expression, when known: `node "c" block [0, 1]`, `node "c" (task
+    /// ["c-syrk",1,0])`, `task boom (fused into c)`, or `task <key>`.
+    pub fn describe(&self, id: TaskId, key: &TaskKey, call: Option<u32>) -> String {
+        let part = call.and_then(|k| {
+            self.fused
+                .get(&id)?
+                .iter()
+                .rev()
+                .find(|p| p.calls.contains(&k))
+        });
+        if let Some(p) = part
+            && p.key != *key
+        {
+            return format!("task {} (fused into {key})", p.key);
+        }
+        let Some((node, name)) = self
+            .task_nodes
+            .get(id.index())
+            .and_then(|&n| self.nodes.get(n as usize))
+        else {
+            return format!("task {key}");
+        };
+        // A block key is `[name, i, j, ...]`: its name and index.
+        let parsed: Option<(String, Vec<u64>)> =
+            serde_json::from_str::<serde_json::Value>(key.as_str())
+                .ok()
+                .and_then(|v| {
+                    let items = v.as_array()?;
+                    let index: Option<Vec<u64>> =
+                        items.iter().skip(1).map(|i| i.as_u64()).collect();
+                    Some((items.first()?.as_str()?.to_owned(), index?))
+                });
+        match parsed {
+            Some((n, index)) if n == **name && !index.is_empty() => {
+                format!("node {node:?} block {index:?}")
+            }
+            Some((n, index)) if n == **name && index.is_empty() => format!("node {node:?}"),
+            _ if key.as_str() == &**node => format!("node {node:?}"),
+            _ => format!("node {node:?} (task {key})"),
+        }
+    }
 }
 
 /// Error when adding a task whose key is already in the graph.
@@ -159,7 +233,23 @@ impl TaskGraph {
         TaskGraph {
             tasks: Vec::with_capacity(n),
             index: HashMap::with_capacity(n),
+            provenance: Provenance::default(),
         }
+    }
+
+    /// Where the tasks came from (for error messages).
+    pub fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+
+    /// Sets where the tasks came from.
+    pub fn set_provenance(&mut self, provenance: Provenance) {
+        self.provenance = provenance;
+    }
+
+    /// Describes task `id` for a user (see [`Provenance::describe`]).
+    pub fn describe(&self, id: TaskId, call: Option<u32>) -> String {
+        self.provenance.describe(id, &self.task(id).key, call)
     }
 
     /// Adds a task; its references must point at tasks already added or added later

@@ -76,24 +76,28 @@ pub(crate) fn compute_error(py: Python<'_>, error: ArrayError) -> PyErr {
         }
         ArrayError::DType { .. } => PyTypeError::new_err(error.to_string()),
         ArrayError::Npy { .. } => PyOSError::new_err(error.to_string()),
-        ArrayError::Compute(PipelineError::Execute(RunError::Task { key, func, source })) => {
-            task_error(py, &key.to_string(), &func, source)
-        }
+        ArrayError::Compute(PipelineError::Execute(RunError::Task {
+            key,
+            task,
+            func,
+            source,
+        })) => task_error(py, &key.to_string(), &task, &func, source),
         ArrayError::Compute(other) => ComputeError::new_err(other.to_string()),
     }
 }
 
 /// A failed task: a Python function's exception raised again as the same type,
-/// its message noting the task, else `ComputeError` naming the task.
-fn task_error(py: Python<'_>, key: &str, func: &str, source: TaskError) -> PyErr {
+/// its message noting the task as the user wrote it (`node "c" block [0, 1]`),
+/// else `ComputeError` naming it; `key` is the internal key, kept as an attribute.
+fn task_error(py: Python<'_>, key: &str, task: &str, func: &str, source: TaskError) -> PyErr {
     let source = match source {
         TaskError::Other(boxed) => match boxed.downcast::<PythonError>() {
-            Ok(python) => return reraise(py, python.err, key, func),
+            Ok(python) => return reraise(py, python.err, key, task, func),
             Err(other) => TaskError::Other(other),
         },
         other => other,
     };
-    let err = ComputeError::new_err(format!("task {key} failed in {func}: {source}"));
+    let err = ComputeError::new_err(format!("{task} failed in {func}: {source}"));
     // The key is data for callers; an attribute that cannot be set leaves the message.
     let _ = err.value(py).setattr("key", key);
     err
@@ -102,8 +106,8 @@ fn task_error(py: Python<'_>, key: &str, func: &str, source: TaskError) -> PyErr
 /// `original` as a new exception of its type whose message ends with the task
 /// key and function (the original as its `__cause__`); when the type cannot be
 /// built from one message, the original itself with a note (PEP 678).
-fn reraise(py: Python<'_>, original: PyErr, key: &str, func: &str) -> PyErr {
-    let where_ = format!("in task {key} (block function {func})");
+fn reraise(py: Python<'_>, original: PyErr, key: &str, task: &str, func: &str) -> PyErr {
+    let where_ = format!("in {task}, task {key} (block function {func})");
     let value = original.value(py).clone();
     let message = value
         .str()

@@ -32,6 +32,8 @@ def test_a_user_function_exception_is_reraised_as_its_type_naming_the_task(exc):
     text = str(info.value)
     assert "bad block" in text
     assert "map_blocks" in text and "closure-" in text
+    # The block as the user's graph names it: its node and block index.
+    assert 'node "' in text and "block [" in text
     assert info.value.key.startswith('["map_blocks-')
     assert isinstance(info.value.__cause__, exc)
 

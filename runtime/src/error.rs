@@ -127,10 +127,13 @@ pub enum RunError {
     Plan(#[from] PlanError),
     /// A task failed (returned an error or panicked); every task not yet started
     /// was cancelled.
-    #[error("task {key} failed in {func}: {source}")]
+    #[error("{task} failed in {func}: {source}")]
     Task {
         /// The failing task's key.
         key: TaskKey,
+        /// The failing task as its user wrote it: `node "c" block [0, 1]`,
+        /// `task boom (fused into c)`, or `task <key>`.
+        task: String,
         /// The function that failed (for a nested call, the inner function).
         func: Arc<str>,
         /// The cause.
@@ -167,6 +170,7 @@ mod tests {
     fn task_failure_names_key_function_and_cause() {
         let err = RunError::Task {
             key: TaskKey::new("x-1"),
+            task: "task x-1".into(),
             func: "div".into(),
             source: TaskError::ZeroDivision("division by zero"),
         };

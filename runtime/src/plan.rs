@@ -302,6 +302,12 @@ impl<'g> Plan<'g> {
         &self.graph.task(self.ids[t as usize]).key
     }
 
+    /// Task `t` as its user wrote it (document node and block, or the original
+    /// key of a fused task), given the ordinal of its failing call when known.
+    pub fn describe(&self, t: u32, call: Option<u32>) -> String {
+        self.graph.describe(self.ids[t as usize], call)
+    }
+
     /// The tasks `t` depends on (deduplicated, in first-use order).
     pub fn dependencies(&self, t: u32) -> &[u32] {
         let t = t as usize;
@@ -347,16 +353,19 @@ impl<'g> Plan<'g> {
     }
 
     /// Evaluates task `t`: `read(d)` gives the value of dependency `d`; `stack`
-    /// is scratch space, left empty.
+    /// is scratch space, left empty. `calls` counts the calls completed, so on a
+    /// failure (or a panic) it is the ordinal of the failing call.
     pub(crate) fn evaluate(
         &self,
         t: u32,
         stack: &mut Vec<Value>,
+        calls: &mut u32,
         read: impl Fn(u32) -> Value,
     ) -> Result<Value, EvalError> {
         let start = self.code_start[t as usize] as usize;
         let end = self.code_start[t as usize + 1] as usize;
         stack.clear();
+        *calls = 0;
         for op in &self.code[start..end] {
             match *op {
                 Op::Ref(d) => stack.push(read(d)),
@@ -377,6 +386,7 @@ impl<'g> Plan<'g> {
                         Ok(v) => {
                             stack.truncate(base);
                             stack.push(v);
+                            *calls += 1;
                         }
                         Err(error) => {
                             stack.clear();
@@ -537,7 +547,9 @@ mod tests {
         let mut stack = Vec::new();
         for &t in plan.topological_order() {
             let v = plan
-                .evaluate(t, &mut stack, |d| values[d as usize].clone().unwrap())
+                .evaluate(t, &mut stack, &mut 0, |d| {
+                    values[d as usize].clone().unwrap()
+                })
                 .unwrap();
             values[t as usize] = Some(v);
         }
@@ -677,7 +689,7 @@ mod tests {
         let r = Registry::with_builtins();
         let plan = Plan::new(&g, &[a], &r).unwrap();
         let err = plan
-            .evaluate(0, &mut Vec::new(), |_| Value::None)
+            .evaluate(0, &mut Vec::new(), &mut 0, |_| Value::None)
             .unwrap_err();
         assert_eq!(&*err.func, "div");
         assert_eq!(err.error.to_string(), "division by zero");

@@ -271,7 +271,10 @@ mod cases {
             .unwrap_err();
             (err, ran.load(Ordering::Relaxed))
         });
-        let RunError::Task { key, func, source } = &err else {
+        let RunError::Task {
+            key, func, source, ..
+        } = &err
+        else {
             panic!("expected a task failure, got {err}");
         };
         assert_eq!(key.as_str(), r#"["inc",4321]"#);

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value as Json};
-use tessera_ir::{Call, Chunks, Literal, Meta, TaskExpr, TaskGraph, TaskId, TaskKey};
+use tessera_ir::{Call, Chunks, Literal, Meta, Provenance, TaskExpr, TaskGraph, TaskId, TaskKey};
 use tessera_ir::{NodeIdx, ValidArg, ValidGraph, ValidNode};
 
 use super::select::{AxisSel, axis_pieces, offsets};
@@ -37,6 +37,10 @@ pub struct Lowerer<'g> {
     /// an error at the end of the current rule (rules asking for many blocks
     /// check [`Lowerer::over_task_limit`] to stop early).
     over_task_limit: bool,
+    /// Per task, the node it computes part of (for naming it in errors).
+    task_nodes: Vec<u32>,
+    /// The node being lowered: helper tasks belong to it.
+    current: NodeIdx,
 }
 
 /// The id handed out for tasks past the task limit: never stored, since
@@ -97,6 +101,8 @@ impl<'g> Lowerer<'g> {
             queue: Vec::new(),
             shared_kwargs: HashMap::new(),
             over_task_limit: false,
+            task_nodes: Vec::new(),
+            current: NodeIdx(0),
         }
     }
 
@@ -152,6 +158,7 @@ impl<'g> Lowerer<'g> {
         let Some(id) = self.reserve(key) else {
             return OVER_LIMIT;
         };
+        self.task_nodes.push(node.0);
         self.queue.push((node, Some(index.to_vec()), id));
         id
     }
@@ -190,6 +197,7 @@ impl<'g> Lowerer<'g> {
         let Some(id) = self.reserve(key) else {
             return OVER_LIMIT;
         };
+        self.task_nodes.push(node.0);
         self.queue.push((node, None, id));
         id
     }
@@ -231,6 +239,7 @@ impl<'g> Lowerer<'g> {
         let Some(id) = self.reserve(key) else {
             return OVER_LIMIT;
         };
+        self.task_nodes.push(self.current.0);
         let expr = expr(self);
         self.tasks.set_expr(id, expr);
         id
@@ -373,6 +382,7 @@ impl<'g> Lowerer<'g> {
                 .expect("block task exists")
         } else {
             let key = TaskKey::block(&format!("finalize-{}", self.names[node.0 as usize]), &[]);
+            self.current = node;
             self.helper(key, |cx| cx.whole(node))
         };
         Ok((task, Some(blocks)))
@@ -381,6 +391,7 @@ impl<'g> Lowerer<'g> {
     /// Lowers every queued block until the queue is empty.
     pub(super) fn drain(&mut self) -> Result<(), LowerError> {
         while let Some((node, index, id)) = self.queue.pop() {
+            self.current = node;
             if let Some(limit) = self.options.max_block_bytes {
                 self.check_fits(node, index.as_deref(), limit)?;
             }
@@ -480,7 +491,15 @@ impl<'g> Lowerer<'g> {
     }
 
     /// The finished task graph.
-    pub(super) fn finish(self) -> TaskGraph {
+    pub(super) fn finish(mut self) -> TaskGraph {
+        let nodes = (self.graph.nodes.iter().zip(self.names))
+            .map(|(n, name)| (Arc::from(n.id.as_str()), Arc::from(name)))
+            .collect();
+        self.tasks.set_provenance(Provenance {
+            nodes,
+            task_nodes: self.task_nodes,
+            fused: HashMap::new(),
+        });
         self.tasks
     }
 }

@@ -4,8 +4,9 @@
 //! per-run bookkeeping of the rules that cannot live in a static rule set.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
 
-use egg::{Analysis, DidMerge, EGraph, Id};
+use egg::{Analysis, DidMerge, EGraph, Id, StopReason};
 use serde_json::{Map, Value};
 use tessera_ir::catalogue::{InferContext, check_and_infer};
 use tessera_ir::{ArrayMeta, Meta};
@@ -48,6 +49,15 @@ pub struct ArrayAnalysis {
     /// Slices already pushed: (class sliced, index) → number of e-nodes the class
     /// had then. A class that gained e-nodes since is pushed again.
     pub pushed: HashMap<(Id, IndexLeaf), usize>,
+    /// Slices of slices composed: class `c` → `(b, a)` with `c == b[a]` and `b`
+    /// holding no slice (when first seen), so a chain of n slices is composed
+    /// once, not once per slice of it.
+    pub slice_bases: HashMap<Id, (Id, IndexLeaf)>,
+    /// The pass's budgets, checked inside the appliers (egg checks its own only
+    /// between rules, and one application of a rule may be long).
+    pub limits: Option<Limits>,
+    /// Why an applier stopped early, once a budget ran out.
+    pub exhausted: Option<StopReason>,
     /// E-nodes a rewrite proposed whose shape or dtype differed from the class it
     /// was meant to join (refused; a bug of the rule if ever non-zero).
     pub refused: usize,
@@ -62,10 +72,48 @@ impl ArrayAnalysis {
         }
     }
 
+    /// Whether a budget has run out (now or before); records why the first
+    /// time. Appliers call it before each step and stop when it answers true.
+    pub fn out_of_budget(&mut self, enodes: usize) -> bool {
+        if self.exhausted.is_some() {
+            return true;
+        }
+        let Some(limits) = &self.limits else {
+            return false;
+        };
+        let elapsed = limits.start.elapsed();
+        self.exhausted = if enodes > limits.nodes {
+            Some(StopReason::NodeLimit(enodes))
+        } else if elapsed > limits.time {
+            Some(StopReason::TimeLimit(elapsed.as_secs_f64()))
+        } else {
+            None
+        };
+        self.exhausted.is_some()
+    }
+
     /// Counts one application of a rule family.
     pub fn count(&mut self, family: &'static str) {
         *self.fired.entry(family).or_default() += 1;
     }
+}
+
+/// The budgets of one e-graph pass, as the appliers check them.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// When the pass started.
+    pub start: Instant,
+    /// Most time from `start`.
+    pub time: Duration,
+    /// Most e-nodes in the e-graph.
+    pub nodes: usize,
+}
+
+/// Whether `egraph`'s pass has run out of budget (see
+/// [`ArrayAnalysis::out_of_budget`]).
+pub(super) fn out_of_budget(egraph: &mut Graph) -> bool {
+    let enodes = egraph.total_size();
+    egraph.analysis.out_of_budget(enodes)
 }
 
 /// The attributes and argument metas of an op e-node, read from its children.

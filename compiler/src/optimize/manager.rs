@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use egg::{Id, Runner, SimpleScheduler, StopReason};
 use tessera_ir::{NodeIdx, ValidArg, ValidGraph, ValidNode};
 
-use super::analysis::ArrayAnalysis;
+use super::analysis::{ArrayAnalysis, Limits};
 use super::convert::{Loaded, from_choice, to_egraph};
 use super::cost::graph_cost;
 use super::explain::{PassReport, Report, render_plan};
@@ -206,7 +206,7 @@ impl EGraphPass {
         }
         let t = Instant::now();
         let Loaded {
-            egraph,
+            mut egraph,
             classes,
             enodes,
         } = to_egraph(graph)?;
@@ -215,6 +215,13 @@ impl EGraphPass {
         let budget = &options.budget;
         let node_limit = budget.nodes.max(graph.len() * 16);
         let started = Instant::now();
+        // The appliers check the same budgets at every step: egg checks them
+        // only between rules, and one rule's matches may be applied for long.
+        egraph.analysis.limits = Some(Limits {
+            start: Instant::now(),
+            time: budget.time,
+            nodes: node_limit,
+        });
         let runner: Runner<ArrayLang, ArrayAnalysis> = Runner::default()
             .with_hook(move |_| {
                 let real = started.elapsed().as_nanos() as u64;
@@ -242,7 +249,14 @@ impl EGraphPass {
                 egraph.analysis.refused
             ));
         }
-        report.stop_reason = Some(match &runner.stop_reason {
+        // A budget an applier hit is the reason the pass stopped, whatever egg
+        // saw after it.
+        let stop_reason = egraph
+            .analysis
+            .exhausted
+            .clone()
+            .or(runner.stop_reason.clone());
+        report.stop_reason = Some(match &stop_reason {
             Some(StopReason::Saturated) => "saturated".into(),
             Some(StopReason::IterationLimit(n)) => format!("iteration limit ({n})"),
             Some(StopReason::NodeLimit(n)) => format!("e-node limit ({n}), best plan found kept"),

@@ -170,7 +170,33 @@ pub(super) fn parse_rules(text: &str) -> Result<Vec<Rule>, RuleFileError> {
     Ok(rules)
 }
 
+/// The deepest nesting of parentheses a rule may have. egg's pattern parser
+/// recurses once per level, so a deeper pattern is refused before it is
+/// parsed (real rules nest a few levels).
+pub(super) const MAX_PATTERN_DEPTH: usize = 64;
+
+/// Refuses a line whose parentheses nest deeper than [`MAX_PATTERN_DEPTH`]
+/// (one scan, no recursion).
+fn check_depth(line: &str) -> Result<(), String> {
+    let mut depth = 0usize;
+    for (column, c) in line.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ => continue,
+        }
+        if depth > MAX_PATTERN_DEPTH {
+            return Err(format!(
+                "a pattern nests deeper than {MAX_PATTERN_DEPTH} levels (at column {})",
+                column + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn parse_line(line: &str) -> Result<Rule, String> {
+    check_depth(line)?;
     let (name, rest) = line.split_once(':').ok_or("expected `name: lhs => rhs`")?;
     let name = name.trim();
     if name.is_empty()
@@ -287,6 +313,15 @@ mod tests {
             ("r: (exp ?x) => ?x if is_one(?x, ?x)", 1, "takes 1 variable"),
             ("r: (exp ?x) => ?x\nr: (log ?x) => ?x", 2, "already defined"),
             ("r: ?x => (exp ?x)", 1, "bare variable"),
+            (
+                &format!(
+                    "ok: (exp ?x) => ?x\nr: {}?x{} => ?x",
+                    "(exp ".repeat(65),
+                    ")".repeat(65)
+                ),
+                2,
+                "deeper than 64 levels",
+            ),
         ];
         for (text, line, message) in cases {
             let e = parse_rules(text)

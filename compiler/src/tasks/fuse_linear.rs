@@ -1,9 +1,13 @@
 //! Linear fusion: a chain of tasks where each one's only user is the next, and
 //! the next uses nothing else, becomes one task whose expression nests the
 //! calls (Dask's `fuse`). The fused task keeps the key of the chain's last task
-//! (the one the rest of the graph refers to); inner keys disappear.
+//! (the one the rest of the graph refers to); inner keys disappear from the
+//! graph but are kept in its provenance, with the calls that evaluate each, so
+//! a failure names the task that failed.
 
-use tessera_ir::{TaskExpr, TaskGraph, TaskId};
+use std::collections::HashMap;
+
+use tessera_ir::{FusedPart, TaskExpr, TaskGraph, TaskId};
 
 use super::{TaskProgram, compact, dependent_counts, map_refs};
 
@@ -62,6 +66,7 @@ pub(crate) fn fuse_linear_changed(
     let max_chain = max_chain.max(1);
     let mut tops: Vec<usize> = (0..n).filter(|&t| !absorbed[t]).collect();
     let mut fused: Vec<Option<TaskExpr>> = vec![None; n];
+    let mut parts_of: HashMap<usize, Vec<FusedPart>> = HashMap::new();
     let mut chain: Vec<usize> = Vec::new();
     while let Some(top) = tops.pop() {
         chain.clear();
@@ -81,9 +86,24 @@ pub(crate) fn fuse_linear_changed(
         }
         let bottom = *chain.last().expect("a chain has a task");
         let mut inner = Some(graph.tasks()[bottom].expr.clone());
+        // Innermost first; each part's calls, then shifted as the chain grows.
+        let mut parts = vec![FusedPart {
+            key: graph.tasks()[bottom].key.clone(),
+            calls: 0..count_calls(&graph.tasks()[bottom].expr),
+        }];
         for &t in chain.iter().rev().skip(1) {
             let target = below[t].expect("an inner task has one dependency");
-            inner = Some(map_refs(&graph.tasks()[t].expr, &mut |d| {
+            let expr = &graph.tasks()[t].expr;
+            let before = calls_before(expr, target);
+            let inner_calls = parts.last().map_or(0, |p| p.calls.end);
+            for p in &mut parts {
+                p.calls = p.calls.start + before..p.calls.end + before;
+            }
+            parts.push(FusedPart {
+                key: graph.tasks()[t].key.clone(),
+                calls: 0..count_calls(expr) + inner_calls,
+            });
+            inner = Some(map_refs(expr, &mut |d| {
                 if d == target {
                     inner.take().expect("the dependency is used once")
                 } else {
@@ -92,13 +112,68 @@ pub(crate) fn fuse_linear_changed(
             }));
         }
         fused[top] = inner;
+        parts.reverse();
+        parts_of.insert(top, parts);
     }
     let keep: Vec<bool> = absorbed.iter().map(|a| !a).collect();
-    Some(compact(graph, outputs, &keep, |id| {
+    let mut program = compact(graph, outputs, &keep, |id| {
         fused[id.index()]
             .take()
             .unwrap_or_else(|| graph.task(id).expr.clone())
-    }))
+    });
+    let mut provenance = program.graph.provenance().clone();
+    for (top, parts) in parts_of {
+        let id = program
+            .graph
+            .id_of(&graph.tasks()[top].key)
+            .expect("a chain's top is kept");
+        provenance.fused.insert(id, parts);
+    }
+    program.graph.set_provenance(provenance);
+    Some(program)
+}
+
+/// The calls in `expr`.
+fn count_calls(expr: &TaskExpr) -> u32 {
+    let mut n = 0;
+    let mut stack = vec![expr];
+    while let Some(e) = stack.pop() {
+        match e {
+            TaskExpr::Call(call) => {
+                n += 1;
+                stack.extend(&call.args);
+            }
+            TaskExpr::List(items) => stack.extend(items),
+            TaskExpr::Ref(_) | TaskExpr::Literal(_) => {}
+        }
+    }
+    n
+}
+
+/// The calls of `expr` completed before reference `target` is read, when
+/// `expr` is evaluated arguments first, in order (as the runtime does).
+fn calls_before(expr: &TaskExpr, target: TaskId) -> u32 {
+    enum Step<'e> {
+        Enter(&'e TaskExpr),
+        CallDone,
+    }
+    let mut done = 0;
+    let mut stack = vec![Step::Enter(expr)];
+    while let Some(step) = stack.pop() {
+        match step {
+            Step::CallDone => done += 1,
+            Step::Enter(TaskExpr::Ref(id)) if *id == target => return done,
+            Step::Enter(TaskExpr::Ref(_) | TaskExpr::Literal(_)) => {}
+            Step::Enter(TaskExpr::List(items)) => {
+                stack.extend(items.iter().rev().map(Step::Enter));
+            }
+            Step::Enter(TaskExpr::Call(call)) => {
+                stack.push(Step::CallDone);
+                stack.extend(call.args.iter().rev().map(Step::Enter));
+            }
+        }
+    }
+    done
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ mod inline;
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use tessera_ir::{Literal, TaskExpr, TaskGraph, TaskId};
+use tessera_ir::{Literal, Provenance, TaskExpr, TaskGraph, TaskId};
 
 pub use cull::cull;
 pub use fuse_linear::{MAX_CHAIN, fuse_linear};
@@ -163,9 +163,32 @@ pub(crate) fn compact(
         out.add(task.key.clone(), e)
             .expect("keys of a graph are unique");
     }
+    out.set_provenance(kept_provenance(graph.provenance(), &new_id));
     TaskProgram {
         graph: out,
         outputs: outputs.iter().map(|o| TaskId(new_id[o.index()])).collect(),
+    }
+}
+
+/// The provenance of the tasks kept, under their new ids (`u32::MAX`: dropped).
+fn kept_provenance(old: &Provenance, new_id: &[u32]) -> Provenance {
+    let task_nodes = old
+        .task_nodes
+        .iter()
+        .zip(new_id)
+        .filter(|&(_, &n)| n != u32::MAX)
+        .map(|(&node, _)| node)
+        .collect();
+    let fused = old
+        .fused
+        .iter()
+        .filter(|(id, _)| new_id.get(id.index()).is_some_and(|&n| n != u32::MAX))
+        .map(|(id, parts)| (TaskId(new_id[id.index()]), parts.clone()))
+        .collect();
+    Provenance {
+        nodes: old.nodes.clone(),
+        task_nodes,
+        fused,
     }
 }
 

@@ -203,11 +203,12 @@ impl<'p, 'g> RunState<'p, 'g> {
         self.stop.store(true, Ordering::SeqCst);
     }
 
-    fn fail(&self, t: u32, func: Arc<str>, source: TaskError) {
+    fn fail(&self, t: u32, call: u32, func: Arc<str>, source: TaskError) {
         let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
         if failure.is_none() {
             *failure = Some(RunError::Task {
                 key: self.plan.key(t).clone(),
+                task: self.plan.describe(t, Some(call)),
                 func,
                 source,
             });
@@ -249,8 +250,9 @@ impl<'p, 'g> RunState<'p, 'g> {
             0
         };
         let stack = &mut ctx.stack;
+        let mut calls = 0;
         let result = catch_unwind(AssertUnwindSafe(|| {
-            plan.evaluate(t, stack, |d| {
+            plan.evaluate(t, stack, &mut calls, |d| {
                 // SAFETY: `d` is a dependency of `t`, which runs only after every
                 // dependency stored its value and before `t` decrements
                 // `consumers_left[d]` (protocol points 2 and 3).
@@ -267,13 +269,13 @@ impl<'p, 'g> RunState<'p, 'g> {
                 bytes
             }
             Ok(Err(e)) => {
-                self.fail(t, e.func, e.error);
+                self.fail(t, calls, e.func, e.error);
                 return Outcome::Stop;
             }
             Err(payload) => {
                 ctx.stack.clear();
                 let func = plan.func_name(t).into();
-                self.fail(t, func, TaskError::from_panic(payload.as_ref()));
+                self.fail(t, calls, func, TaskError::from_panic(payload.as_ref()));
                 return Outcome::Stop;
             }
         };

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use tessera_ir::{DType, Meta};
 
 use super::{Rule, ZeroDim, checked_union, op};
-use crate::optimize::analysis::{ArrayAnalysis, Graph};
+use crate::optimize::analysis::{ArrayAnalysis, Graph, out_of_budget};
 use crate::optimize::language::{ArrayLang, AttrsLeaf};
 
 /// Folds 0-d elementwise expressions of constants.
@@ -44,6 +44,9 @@ impl Applier<ArrayLang, ArrayAnalysis> for Fold {
         _ast: Option<&PatternAst<ArrayLang>>,
         _rule: Symbol,
     ) -> Vec<Id> {
+        if out_of_budget(egraph) {
+            return Vec::new();
+        }
         let Some(Meta::Array(out)) = egraph[eclass].data.meta.clone() else {
             return Vec::new();
         };

@@ -9,7 +9,7 @@ use egg::{Applier, Id, Pattern, PatternAst, Rewrite, Searcher, Subst, Symbol, Va
 use serde_json::{Map, Value};
 use tessera_ir::ArrayMeta;
 
-use super::analysis::{ArrayAnalysis, Graph};
+use super::analysis::{ArrayAnalysis, Graph, out_of_budget};
 use super::language::{ArrayLang, AttrsLeaf, Entry, IndexLeaf, OpName};
 use super::rule_file::{Condition, parse_rules};
 
@@ -75,6 +75,9 @@ impl Applier<ArrayLang, ArrayAnalysis> for Checked {
         _ast: Option<&PatternAst<ArrayLang>>,
         _rule: Symbol,
     ) -> Vec<Id> {
+        if out_of_budget(egraph) {
+            return Vec::new();
+        }
         for (cond, vars) in &self.conditions {
             let ids: Vec<Id> = vars.iter().map(|v| subst[*v]).collect();
             if !(cond.check)(egraph, eclass, &ids) {
@@ -234,6 +237,9 @@ impl Applier<ArrayLang, ArrayAnalysis> for PushSlices {
         let mut changed = Vec::new();
         let mut work: Vec<Pending> = vec![(eclass, x, index)];
         while let Some((g, x, index)) = work.pop() {
+            if out_of_budget(egraph) {
+                break;
+            }
             let x = egraph.find(x);
             let n = egraph[x].nodes.len();
             let key = (x, index.clone());
@@ -251,12 +257,26 @@ impl Applier<ArrayLang, ArrayAnalysis> for PushSlices {
                 }
                 continue;
             }
+            // One composition with the chain's base stands for every slice
+            // e-node of `x` (each would compose to the same slice of the base).
+            let composed = slice_compose::base(egraph, x)
+                .and_then(|(b, a)| Some((b, slice_compose::compose(&a, &index)?)));
             let nodes = egraph[x].nodes.clone();
             let mut cx = Push {
                 egraph,
                 work: &mut work,
             };
+            let composed = composed.map(|(b, k)| cx.slice(b, k));
+            if let Some(new) = composed
+                && checked_union(cx.egraph, g, new)
+            {
+                cx.egraph.analysis.count("slice-compose");
+                changed.push(g);
+            }
             for node in &nodes {
+                if composed_through(node, composed.is_some()) {
+                    continue;
+                }
                 if let Some((family, new)) = push_one(&mut cx, node, x, &index)
                     && checked_union(cx.egraph, g, new)
                 {
@@ -267,6 +287,12 @@ impl Applier<ArrayLang, ArrayAnalysis> for PushSlices {
         }
         changed
     }
+}
+
+/// Whether `node` is a slice already stood for by the composition with the
+/// chain's base.
+fn composed_through(node: &ArrayLang, composed: bool) -> bool {
+    composed && matches!(node, ArrayLang::Op(op, _) if op.name() == "getitem")
 }
 
 /// One step of the pushdown through `node` (an e-node of the sliced class `x`).

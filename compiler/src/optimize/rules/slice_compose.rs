@@ -1,10 +1,15 @@
 //! Slice of a slice: `x[i1][i2]` is `x[i1∘i2]`, integers, steps (negative too)
 //! and new axes included; a slice that keeps everything is dropped (in the
-//! pushdown applier).
+//! pushdown applier). A chain of slices is composed down to its base once and
+//! remembered per class ([`base`]), so a chain of n slices costs O(n), not
+//! O(n) per slice of it.
+
+use std::collections::HashSet;
 
 use egg::Id;
 
 use super::Push;
+use crate::optimize::analysis::Graph;
 use crate::optimize::language::{ArrayLang, Entry, IndexLeaf};
 
 /// The index equal to applying `first` then `second`, if there is one (a
@@ -61,6 +66,72 @@ pub(crate) fn compose(first: &IndexLeaf, second: &IndexLeaf) -> Option<IndexLeaf
         out.push(e);
     }
     Some(IndexLeaf(out))
+}
+
+/// The slice e-nodes of class `c` as `(sliced class, index)`, the class itself
+/// excluded (an identity slice unioned into its input).
+fn slice_nodes(egraph: &Graph, c: Id) -> impl Iterator<Item = (Id, &IndexLeaf)> + '_ {
+    egraph[c].nodes.iter().filter_map(move |n| match n {
+        ArrayLang::Op(op, children) if op.name() == "getitem" => match children[..] {
+            [y, leaf] if egraph.find(y) != c => match &egraph[leaf].nodes[0] {
+                ArrayLang::Index(ix) => Some((egraph.find(y), ix)),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// Whether class `c` holds a slice e-node.
+pub(crate) fn holds_slice(egraph: &Graph, c: Id) -> bool {
+    slice_nodes(egraph, c).next().is_some()
+}
+
+/// The base `(b, a)` of class `x` — `x == b[a]` with `b` holding no slice when
+/// it was reached — found by composing the slices down the chain, or `None` when
+/// `x` holds no slice. Each class on the way remembers its base, so the classes
+/// of a chain are walked once in all. Of several slice e-nodes, one into a class
+/// already based (or holding no slice) is followed first: it is the shorter way.
+pub(crate) fn base(egraph: &mut Graph, x: Id) -> Option<(Id, IndexLeaf)> {
+    let x = egraph.find(x);
+    // (class, sliced class, index) with class == sliced[index], top down.
+    let mut path: Vec<(Id, Id, IndexLeaf)> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut c = x;
+    let mut below: Option<(Id, IndexLeaf)> = None;
+    loop {
+        if let Some((b, a)) = egraph.analysis.slice_bases.get(&c) {
+            below = Some((egraph.find(*b), a.clone()));
+            break;
+        }
+        if !seen.insert(c) {
+            break;
+        }
+        let next = {
+            let known = |y: Id| egraph.analysis.slice_bases.contains_key(&y);
+            let mut nodes = slice_nodes(egraph, c);
+            let first = nodes.next();
+            first
+                .into_iter()
+                .chain(nodes)
+                .find(|&(y, _)| known(y) || !holds_slice(egraph, y))
+                .or(first)
+                .map(|(y, ix)| (y, ix.clone()))
+        };
+        let Some((y, ix)) = next else { break };
+        path.push((c, y, ix));
+        c = y;
+    }
+    while let Some((c, y, ix)) = path.pop() {
+        let here = below
+            .as_ref()
+            .and_then(|(b, inner)| compose(inner, &ix).map(|k| (*b, k)))
+            .unwrap_or((y, ix));
+        egraph.analysis.slice_bases.insert(c, here.clone());
+        below = Some(here);
+    }
+    below
 }
 
 /// `getitem(getitem(y, first), index)` → `getitem(y, first∘index)`.

@@ -4,7 +4,7 @@
 use egg::{Applier, Id, Pattern, PatternAst, Rewrite, Subst, Symbol};
 
 use super::{Rule, checked_union, op, text_rules};
-use crate::optimize::analysis::{ArrayAnalysis, Graph};
+use crate::optimize::analysis::{ArrayAnalysis, Graph, out_of_budget};
 use crate::optimize::language::{ArrayLang, PermLeaf};
 
 /// `transpose(transpose(x, p), q)` is `transpose(x, p∘q)`.
@@ -19,6 +19,9 @@ impl Applier<ArrayLang, ArrayAnalysis> for Compose {
         _ast: Option<&PatternAst<ArrayLang>>,
         _rule: Symbol,
     ) -> Vec<Id> {
+        if out_of_budget(egraph) {
+            return Vec::new();
+        }
         let perm =
             |egraph: &Graph, var: &str| match &egraph[subst[var.parse().expect("var")]].nodes[0] {
                 ArrayLang::Perm(p) => Some(p.0.clone()),
