@@ -44,7 +44,7 @@ pub(super) fn block(
     );
     Ok(call(
         n.op.name,
-        vec![TaskExpr::Literal(Literal::Json(offset))],
+        vec![TaskExpr::Literal(Literal::json(offset))],
         kwargs,
     ))
 }
