@@ -245,6 +245,13 @@ impl TaskGraph {
         }
     }
 
+    /// Gives back the room reserved for tasks not added (the task vector grows
+    /// by doubling: up to half of it may be spare once a graph is built).
+    pub fn shrink_to_fit(&mut self) {
+        self.tasks.shrink_to_fit();
+        self.index.shrink_to_fit();
+    }
+
     /// Where the tasks came from (for error messages).
     pub fn provenance(&self) -> &Provenance {
         &self.provenance

@@ -495,11 +495,14 @@ impl<'g> Lowerer<'g> {
         let nodes = (self.graph.nodes.iter().zip(self.names))
             .map(|(n, name)| (Arc::from(n.id.as_str()), Arc::from(name)))
             .collect();
+        let mut task_nodes = self.task_nodes;
+        task_nodes.shrink_to_fit();
         self.tasks.set_provenance(Provenance {
             nodes,
-            task_nodes: self.task_nodes,
+            task_nodes,
             fused: HashMap::new(),
         });
+        self.tasks.shrink_to_fit();
         self.tasks
     }
 }
