@@ -42,7 +42,7 @@ fn merge(n: usize) -> (TaskGraph, TaskId) {
     let mut g = TaskGraph::with_capacity(n + 1);
     let refs: Vec<TaskExpr> = (0..n)
         .map(|i| {
-            let lit = TaskExpr::Literal(Literal::Json((i as i64).into()));
+            let lit = TaskExpr::Literal(Literal::json(i as i64));
             TaskExpr::Ref(
                 g.add(TaskKey::block("inc", &[i]), call(&inc, vec![lit]))
                     .unwrap(),
@@ -66,7 +66,7 @@ fn tree(depth: u32) -> (TaskGraph, TaskId) {
     let leaves = 1usize << (depth - 1);
     let mut level: Vec<TaskId> = (0..leaves)
         .map(|i| {
-            let lit = TaskExpr::Literal(Literal::Json((i as i64).into()));
+            let lit = TaskExpr::Literal(Literal::json(i as i64));
             g.add(TaskKey::block("leaf", &[i]), lit).unwrap()
         })
         .collect();

@@ -158,12 +158,12 @@ impl DaskBuilder for TaskBuilder<'_> {
 
     fn scalar(&mut self, value: &Value) -> TaskExpr {
         self.oversized |= oversized_integer(value).is_some();
-        TaskExpr::Literal(Literal::Json(value.clone()))
+        TaskExpr::Literal(Literal::json(value.clone()))
     }
 
     fn lit(&mut self, value: &Value) -> TaskExpr {
         self.oversized |= oversized_integer(value).is_some();
-        TaskExpr::Literal(Literal::Json(value.clone()))
+        TaskExpr::Literal(Literal::json(value.clone()))
     }
 
     fn list(&mut self, items: Vec<TaskExpr>) -> TaskExpr {
@@ -198,7 +198,7 @@ impl DaskBuilder for TaskBuilder<'_> {
 
     fn literal(&mut self, value: &Value) -> TaskExpr {
         self.oversized |= oversized_integer(value).is_some();
-        TaskExpr::Literal(Literal::Json(value.clone()))
+        TaskExpr::Literal(Literal::json(value.clone()))
     }
 
     fn add(&mut self, id: String, node: TaskExpr) -> Option<()> {
@@ -372,7 +372,7 @@ impl<'d> Converter<'d, '_> {
                 }
                 let value = node.attrs.get("value")?;
                 self.check_integers(id, value, "value");
-                Some(TaskExpr::Literal(Literal::Json(value.clone())))
+                Some(TaskExpr::Literal(Literal::json(value.clone())))
             }
             "call" => {
                 let mut func = None;
@@ -424,15 +424,15 @@ impl<'d> Converter<'d, '_> {
         }
         Some(match arg {
             Arg::Ref(target) => TaskExpr::Ref(task_id(self.doc.nodes.get_index_of(target)?)),
-            Arg::Scalar(Scalar::Bool(b)) => TaskExpr::Literal(Literal::Json(Value::Bool(*b))),
+            Arg::Scalar(Scalar::Bool(b)) => TaskExpr::Literal(Literal::json(Value::Bool(*b))),
             Arg::Scalar(Scalar::Number(n)) => {
                 let value = Value::Number(n.clone());
                 self.check_integers(id, &value, "");
-                TaskExpr::Literal(Literal::Json(value))
+                TaskExpr::Literal(Literal::json(value))
             }
             Arg::Lit(v) => {
                 self.check_integers(id, v, "lit");
-                TaskExpr::Literal(Literal::Json(v.clone()))
+                TaskExpr::Literal(Literal::json(v.clone()))
             }
             Arg::List(items) => {
                 let mut list = Vec::with_capacity(items.len());

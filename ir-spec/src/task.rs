@@ -73,10 +73,18 @@ impl fmt::Display for TaskKey {
 /// ndarray handed over by the Rust API) that only the runtime knows how to read.
 #[derive(Clone)]
 pub enum Literal {
-    /// A JSON value taken as is.
-    Json(serde_json::Value),
+    /// A JSON value taken as is (boxed: a `serde_json::Value` is 80 bytes, and
+    /// every [`TaskExpr`] would be that large with it inline).
+    Json(Box<serde_json::Value>),
     /// An in-memory value; the runtime downcasts it to its own value type.
     Opaque(Arc<dyn Any + Send + Sync>),
+}
+
+impl Literal {
+    /// A JSON literal.
+    pub fn json(value: impl Into<serde_json::Value>) -> Literal {
+        Literal::Json(Box::new(value.into()))
+    }
 }
 
 impl fmt::Debug for Literal {
@@ -237,6 +245,13 @@ impl TaskGraph {
         }
     }
 
+    /// Gives back the room reserved for tasks not added (the task vector grows
+    /// by doubling: up to half of it may be spare once a graph is built).
+    pub fn shrink_to_fit(&mut self) {
+        self.tasks.shrink_to_fit();
+        self.index.shrink_to_fit();
+    }
+
     /// Where the tasks came from (for error messages).
     pub fn provenance(&self) -> &Provenance {
         &self.provenance
@@ -337,6 +352,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn task_expr_stays_small_with_json_literals_boxed() {
+        // A lowered graph holds several expressions per task: a JSON value
+        // inline (80 bytes) would make each one 88 bytes.
+        assert!(std::mem::size_of::<TaskExpr>() <= 56);
+    }
+
+    #[test]
     fn block_keys_are_json_text() {
         assert_eq!(
             TaskKey::block("exp-ab12", &[0, 3]).as_str(),
@@ -354,16 +376,10 @@ mod tests {
     #[test]
     fn duplicate_keys_are_refused() {
         let mut g = TaskGraph::new();
-        g.add(
-            TaskKey::new("a"),
-            TaskExpr::Literal(Literal::Json(1.into())),
-        )
-        .unwrap();
+        g.add(TaskKey::new("a"), TaskExpr::Literal(Literal::json(1)))
+            .unwrap();
         let err = g
-            .add(
-                TaskKey::new("a"),
-                TaskExpr::Literal(Literal::Json(2.into())),
-            )
+            .add(TaskKey::new("a"), TaskExpr::Literal(Literal::json(2)))
             .unwrap_err();
         assert_eq!(err.to_string(), "duplicate task key a");
     }
@@ -372,16 +388,10 @@ mod tests {
     fn dependencies_walk_nested_calls_and_lists() {
         let mut g = TaskGraph::new();
         let a = g
-            .add(
-                TaskKey::new("a"),
-                TaskExpr::Literal(Literal::Json(1.into())),
-            )
+            .add(TaskKey::new("a"), TaskExpr::Literal(Literal::json(1)))
             .unwrap();
         let b = g
-            .add(
-                TaskKey::new("b"),
-                TaskExpr::Literal(Literal::Json(2.into())),
-            )
+            .add(TaskKey::new("b"), TaskExpr::Literal(Literal::json(2)))
             .unwrap();
         let call = |func: &str, args| {
             TaskExpr::Call(Call {

@@ -7,9 +7,9 @@
 //!
 //! let mut graph = TaskGraph::new();
 //! let call = |func: &str, args| TaskExpr::Call(Call { func: func.into(), args, kwargs: Default::default() });
-//! let x = graph.add(TaskKey::new("x"), TaskExpr::Literal(Literal::Json(1.into()))).unwrap();
+//! let x = graph.add(TaskKey::new("x"), TaskExpr::Literal(Literal::json(1))).unwrap();
 //! let y = graph.add(TaskKey::new("y"), call("inc", vec![TaskExpr::Ref(x)])).unwrap();
-//! let z = graph.add(TaskKey::new("z"), call("add", vec![TaskExpr::Ref(y), TaskExpr::Literal(Literal::Json(10.into()))])).unwrap();
+//! let z = graph.add(TaskKey::new("z"), call("add", vec![TaskExpr::Ref(y), TaskExpr::Literal(Literal::json(10))])).unwrap();
 //!
 //! let registry = Registry::with_builtins();
 //! let out = run(&graph, &[z], &registry, &ThreadsExecutor::new(2), &RunOptions::default()).unwrap();

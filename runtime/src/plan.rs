@@ -530,7 +530,7 @@ mod tests {
     use tessera_ir::Call;
 
     fn lit(v: i64) -> TaskExpr {
-        TaskExpr::Literal(Literal::Json(v.into()))
+        TaskExpr::Literal(Literal::json(v))
     }
     fn call(func: &str, args: Vec<TaskExpr>) -> TaskExpr {
         TaskExpr::Call(Call {
@@ -659,7 +659,7 @@ mod tests {
         let obj = g
             .add(
                 key("obj"),
-                TaskExpr::Literal(Literal::Json(serde_json::json!({"a": 1}))),
+                TaskExpr::Literal(Literal::json(serde_json::json!({"a": 1}))),
             )
             .unwrap();
         let r = Registry::with_builtins();

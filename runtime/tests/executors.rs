@@ -59,7 +59,7 @@ fn call(func: &str, args: Vec<TaskExpr>) -> TaskExpr {
 }
 
 fn int(i: i64) -> TaskExpr {
-    TaskExpr::Literal(Literal::Json(i.into()))
+    TaskExpr::Literal(Literal::json(i))
 }
 
 fn options(policy: &dyn Policy) -> RunOptions<'_> {

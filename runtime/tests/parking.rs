@@ -27,7 +27,7 @@ fn idle_workers_use_no_cpu() {
     let mut g = TaskGraph::new();
     let call = TaskExpr::Call(Call {
         func: "nap".into(),
-        args: vec![TaskExpr::Literal(Literal::Json(600.into()))],
+        args: vec![TaskExpr::Literal(Literal::json(600))],
         kwargs: Default::default(),
     });
     let t = g.add(TaskKey::new("nap"), call).unwrap();
@@ -37,7 +37,7 @@ fn idle_workers_use_no_cpu() {
     for i in 0..7i64 {
         let quick = TaskExpr::Call(Call {
             func: "identity".into(),
-            args: vec![TaskExpr::Literal(Literal::Json(i.into()))],
+            args: vec![TaskExpr::Literal(Literal::json(i))],
             kwargs: Default::default(),
         });
         outputs.push(g.add(TaskKey::new(format!("quick-{i}")), quick).unwrap());

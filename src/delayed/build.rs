@@ -122,7 +122,7 @@ pub(crate) fn assemble(roots: &[Arc<DNode>]) -> Result<Assembled, DelayedError> 
                 Kind::Part { of, index } => {
                     let args = vec![
                         TaskExpr::Ref(done[&Arc::as_ptr(of)]),
-                        TaskExpr::Literal(Literal::Json((*index as i64).into())),
+                        TaskExpr::Literal(Literal::json(*index as i64)),
                     ];
                     add(
                         &mut graph,

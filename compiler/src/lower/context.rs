@@ -338,12 +338,12 @@ impl<'g> Lowerer<'g> {
             },
             // A boolean stays a boolean (NEP 50: `bool_array + False` is bool).
             ValidArg::Scalar(tessera_ir::ScalarKind::Bool, v, _) => {
-                TaskExpr::Literal(Literal::Json(Json::Bool(*v != 0.0)))
+                TaskExpr::Literal(Literal::json(Json::Bool(*v != 0.0)))
             }
             ValidArg::Scalar(_, _, number) => {
-                TaskExpr::Literal(Literal::Json(Json::Number(number.clone())))
+                TaskExpr::Literal(Literal::json(Json::Number(number.clone())))
             }
-            ValidArg::Literal(v) => TaskExpr::Literal(Literal::Json(v.clone())),
+            ValidArg::Literal(v) => TaskExpr::Literal(Literal::json(v.clone())),
             ValidArg::List(items) => {
                 TaskExpr::List(items.iter().map(|a| self.arg_whole(a)).collect())
             }
@@ -495,11 +495,14 @@ impl<'g> Lowerer<'g> {
         let nodes = (self.graph.nodes.iter().zip(self.names))
             .map(|(n, name)| (Arc::from(n.id.as_str()), Arc::from(name)))
             .collect();
+        let mut task_nodes = self.task_nodes;
+        task_nodes.shrink_to_fit();
         self.tasks.set_provenance(Provenance {
             nodes,
-            task_nodes: self.task_nodes,
+            task_nodes,
             fused: HashMap::new(),
         });
+        self.tasks.shrink_to_fit();
         self.tasks
     }
 }

@@ -64,10 +64,10 @@ impl Default for LowerOptions {
 
 /// The bytes one task takes while it is planned and run: its share of the
 /// lowered graph (key, expression, index entry) and of the runtime's plan made
-/// from it, rounded up (measured by `benches/task_memory.rs`: 808 bytes lowered
-/// and 99 planned per task of `ones((10^5,), chunks=1).sum()`). A computation's
+/// from it, rounded up (measured by `benches/task_memory.rs`: 291 bytes lowered
+/// and 214 planned per task of `ones((10^5,), chunks=1).sum()`). A computation's
 /// task graph may have at most its memory budget divided by this many tasks.
-pub const BYTES_PER_TASK: usize = 1024;
+pub const BYTES_PER_TASK: usize = 640;
 
 /// The keys of an output array's blocks, by block index.
 pub type BlockKeys = HashMap<Vec<usize>, TaskKey>;

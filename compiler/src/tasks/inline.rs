@@ -167,7 +167,7 @@ mod tests {
 
     #[test]
     fn outputs_and_large_shared_literals_stay() {
-        let big = TaskExpr::Literal(Literal::Json((0..20).collect::<Vec<i64>>().into()));
+        let big = TaskExpr::Literal(Literal::json((0..20).collect::<Vec<i64>>()));
         let p = program(
             &[
                 ("big", big),

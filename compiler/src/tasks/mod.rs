@@ -247,7 +247,7 @@ pub(crate) mod testing {
     }
 
     pub(crate) fn lit(v: i64) -> TaskExpr {
-        TaskExpr::Literal(Literal::Json(v.into()))
+        TaskExpr::Literal(Literal::json(v))
     }
 
     /// A graph from `(key, expr)` pairs where references are written by key

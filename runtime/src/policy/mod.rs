@@ -150,7 +150,7 @@ pub(crate) mod testing {
 
         /// Adds task `name` depending on `deps`.
         pub(crate) fn task(&mut self, name: &str, deps: &[TaskId]) -> TaskId {
-            let mut args = vec![TaskExpr::Literal(Literal::Json(name.into()))];
+            let mut args = vec![TaskExpr::Literal(Literal::json(name))];
             args.extend(deps.iter().map(|&d| TaskExpr::Ref(d)));
             let expr = TaskExpr::Call(Call {
                 func: "rec".into(),

@@ -62,7 +62,7 @@ pub(super) fn block(
     // The carry into block k: start from the nearest carry already made.
     let carry_key = |j: usize| TaskKey::block(&format!("{name}-carry"), &at(j));
     let mut start = 0;
-    let mut carry = TaskExpr::Literal(Literal::Json(Json::Null));
+    let mut carry = TaskExpr::Literal(Literal::json(Json::Null));
     for j in (1..=k).rev() {
         if let Some(id) = cx.existing(&carry_key(j)) {
             start = j;

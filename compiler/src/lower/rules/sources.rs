@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 use tessera_ir::NodeIdx;
-use tessera_ir::{Meta, TaskExpr};
+use tessera_ir::{Literal, Meta, TaskExpr};
 
 use super::fallback::view;
 use crate::lower::Lowerer;
@@ -24,19 +24,29 @@ pub(super) fn block(
         return Err("a source must be an array".into());
     };
     let bounds = cx.block_bounds(node, index);
-    let mut kwargs = n.attrs.clone();
-    // A random source's `shape` is the whole array's (its `region` may be less).
-    kwargs.entry("shape").or_insert_with(|| json!(meta.shape));
-    kwargs.insert("dtype".into(), json!(meta.dtype.name()));
-    kwargs.insert(
-        "offset".into(),
-        json!(bounds.iter().map(|b| b.0).collect::<Vec<_>>()),
+    let block_shape: Vec<usize> = bounds.iter().map(|b| b.1 - b.0).collect();
+    // The offset is the call's argument, so that the keyword map is made once
+    // per block shape and shared (not one map per block).
+    let offset = json!(bounds.iter().map(|b| b.0).collect::<Vec<_>>());
+    let (attrs, shape, dtype) = (&n.attrs, &meta.shape, meta.dtype.name());
+    let kwargs = cx.shared_kwargs(
+        node,
+        &block_shape,
+        |_| true,
+        || {
+            let mut kwargs = attrs.clone();
+            // A random source's `shape` is the whole array's (its `region` may be less).
+            kwargs.entry("shape").or_insert_with(|| json!(shape));
+            kwargs.insert("dtype".into(), json!(dtype));
+            kwargs.insert("block_shape".into(), json!(block_shape));
+            kwargs
+        },
     );
-    kwargs.insert(
-        "block_shape".into(),
-        json!(bounds.iter().map(|b| b.1 - b.0).collect::<Vec<_>>()),
-    );
-    Ok(call(n.op.name, vec![], Arc::new(kwargs)))
+    Ok(call(
+        n.op.name,
+        vec![TaskExpr::Literal(Literal::json(offset))],
+        kwargs,
+    ))
 }
 
 /// A block of an `input` node: a view of the value bound to its name.

@@ -22,7 +22,7 @@ pub(crate) const FROM_DELAYED: &str = "from_delayed";
 pub(super) fn value(cx: &mut Lowerer<'_>, node: NodeIdx) -> Result<TaskExpr, String> {
     let n = cx.node(node);
     match n.op.name {
-        "literal" => Ok(TaskExpr::Literal(Literal::Json(
+        "literal" => Ok(TaskExpr::Literal(Literal::json(
             n.attrs.get("value").cloned().unwrap_or(Json::Null),
         ))),
         "call" => {

@@ -2,6 +2,57 @@
 
 use crate::kernels::KernelError;
 use crate::kernels::reduce::args::{self, Kwargs, err};
+use crate::value::Value;
+
+/// Checks a source kernel's positional arguments: none, or one, the block's
+/// offset (a list of non-negative integers). Lowering passes the offset this
+/// way so that all blocks of one shape share one keyword map.
+pub(crate) fn arity(op: &str, values: &[Value]) -> Result<(), KernelError> {
+    if values.len() <= 1 {
+        Ok(())
+    } else {
+        Err(err(
+            op,
+            format!(
+                "expected at most 1 argument (the block's offset), got {}",
+                values.len()
+            ),
+        ))
+    }
+}
+
+/// The block's offset given as the positional argument, if any.
+fn positional_offset(op: &str, values: &[Value]) -> Result<Option<Vec<usize>>, KernelError> {
+    arity(op, values)?;
+    let Some(first) = values.first() else {
+        return Ok(None);
+    };
+    let bad = || {
+        err(
+            op,
+            format!(
+                "the block's offset must be a list of non-negative integers, got {}",
+                first.type_name()
+            ),
+        )
+    };
+    let Value::List(items) = first else {
+        return Err(bad());
+    };
+    items
+        .iter()
+        .map(|v| match v {
+            Value::Int(i) => usize::try_from(*i).map_err(|_| {
+                err(
+                    op,
+                    format!("the block's offset entries must be non-negative, got {i}"),
+                )
+            }),
+            _ => Err(bad()),
+        })
+        .collect::<Result<_, _>>()
+        .map(Some)
+}
 
 /// Where a block sits in the whole array.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,10 +66,12 @@ pub(crate) struct Block {
 }
 
 impl Block {
-    /// Reads `shape` (required unless given), `offset` (zeros) and `block_shape`
-    /// (the rest of the array from `offset`), checking that the block fits.
+    /// Reads `shape` (required unless given), the offset (the positional
+    /// argument, else `offset`, else zeros) and `block_shape` (the rest of the
+    /// array from the offset), checking that the block fits.
     pub(crate) fn parse(
         op: &str,
+        values: &[Value],
         kwargs: &Kwargs,
         full: Option<Vec<usize>>,
     ) -> Result<Block, KernelError> {
@@ -26,7 +79,17 @@ impl Block {
             Some(f) => f,
             None => args::req_usize_list(op, kwargs, "shape")?,
         };
-        let offset = args::usize_list(op, kwargs, "offset")?.unwrap_or_else(|| vec![0; full.len()]);
+        let positional = positional_offset(op, values)?;
+        if positional.is_some() && kwargs.contains_key("offset") {
+            return Err(err(
+                op,
+                "the block's offset is given twice (argument and `offset`)",
+            ));
+        }
+        let offset = match positional {
+            Some(o) => o,
+            None => args::usize_list(op, kwargs, "offset")?.unwrap_or_else(|| vec![0; full.len()]),
+        };
         if offset.len() != full.len() {
             return Err(err(
                 op,
@@ -184,7 +247,11 @@ fn region(op: &str, kwargs: &Kwargs, whole: &[usize]) -> Result<Vec<RegionAxis>,
 impl Placement {
     /// Reads `shape` (the whole array's), `region` (all of it by default), then
     /// `offset` and `block_shape` within the region, as [`Block::parse`].
-    pub(crate) fn parse(op: &str, kwargs: &Kwargs) -> Result<Placement, KernelError> {
+    pub(crate) fn parse(
+        op: &str,
+        values: &[Value],
+        kwargs: &Kwargs,
+    ) -> Result<Placement, KernelError> {
         let whole = args::req_usize_list(op, kwargs, "shape")?;
         let axes = region(op, kwargs, &whole)?;
         let kept: Vec<usize> = axes
@@ -194,7 +261,7 @@ impl Placement {
                 RegionAxis::Fix(_) => None,
             })
             .collect();
-        let block = Block::parse(op, kwargs, Some(kept))?;
+        let block = Block::parse(op, values, kwargs, Some(kept))?;
         // Flat strides of the whole array (C order); its size fits in u64.
         let too_big = || err(op, format!("shape {whole:?} has too many elements"));
         let mut strides = vec![1i128; whole.len()];
@@ -270,18 +337,47 @@ mod tests {
     #[test]
     fn flat_indices_of_a_block() {
         let kw = json!({"shape": [3, 4], "offset": [1, 2], "block_shape": [2, 2]});
-        let b = Block::parse("t", kw.as_object().unwrap(), None).unwrap();
+        let b = Block::parse("t", &[], kw.as_object().unwrap(), None).unwrap();
         let mut seen = Vec::new();
         b.for_each(|_, i| seen.push(i));
         assert_eq!(seen, vec![6, 7, 10, 11]);
     }
 
     #[test]
+    fn offset_given_as_the_argument_places_the_block_as_the_keyword() {
+        let by_kwarg = json!({"shape": [3, 4], "offset": [1, 2], "block_shape": [2, 2]});
+        let by_arg = json!({"shape": [3, 4], "block_shape": [2, 2]});
+        let offset = [Value::List(vec![Value::Int(1), Value::Int(2)].into())];
+        let a = Block::parse("t", &[], by_kwarg.as_object().unwrap(), None).unwrap();
+        let b = Block::parse("t", &offset, by_arg.as_object().unwrap(), None).unwrap();
+        assert_eq!(a, b);
+        // Given twice, negative, not a list, or with a second argument: refused.
+        for (values, kw) in [
+            (offset.to_vec(), &by_kwarg),
+            (
+                vec![Value::List(vec![Value::Int(-1), Value::Int(0)].into())],
+                &by_arg,
+            ),
+            (vec![Value::Int(1)], &by_arg),
+            (vec![offset[0].clone(), offset[0].clone()], &by_arg),
+        ] {
+            let e = Block::parse("t", &values, kw.as_object().unwrap(), None).unwrap_err();
+            assert!(format!("{e}").contains("offset"), "{e}");
+        }
+    }
+
+    #[test]
     fn defaults_and_bounds() {
-        let b = Block::parse("t", json!({"shape": [2, 3]}).as_object().unwrap(), None).unwrap();
+        let b = Block::parse(
+            "t",
+            &[],
+            json!({"shape": [2, 3]}).as_object().unwrap(),
+            None,
+        )
+        .unwrap();
         assert_eq!(b.shape, vec![2, 3]);
         let mut n = 0;
-        Block::parse("t", json!({"shape": []}).as_object().unwrap(), None)
+        Block::parse("t", &[], json!({"shape": []}).as_object().unwrap(), None)
             .unwrap()
             .for_each(|_, i| {
                 assert_eq!(i, 0);
@@ -289,11 +385,11 @@ mod tests {
             });
         assert_eq!(n, 1);
         let bad = json!({"shape": [2], "offset": [1], "block_shape": [2]});
-        assert!(Block::parse("t", bad.as_object().unwrap(), None).is_err());
+        assert!(Block::parse("t", &[], bad.as_object().unwrap(), None).is_err());
     }
 
     fn flat(kw: serde_json::Value) -> Vec<u64> {
-        let p = Placement::parse("t", kw.as_object().unwrap()).unwrap();
+        let p = Placement::parse("t", &[], kw.as_object().unwrap()).unwrap();
         let mut data = vec![0u64; p.len()];
         p.rows(&mut data, |start, step, row| {
             for (k, v) in row.iter_mut().enumerate() {
@@ -330,7 +426,7 @@ mod tests {
         ] {
             let kw = json!({"shape": [3, 4], "region": bad});
             assert!(
-                Placement::parse("t", kw.as_object().unwrap()).is_err(),
+                Placement::parse("t", &[], kw.as_object().unwrap()).is_err(),
                 "{bad}"
             );
         }

@@ -6,7 +6,7 @@
 
 use std::f64::consts::TAU;
 
-use super::block::Placement;
+use super::block::{self, Placement};
 use super::philox::{GROUP, bits, fill_run, slot, unit, unit_at, unit_groups};
 use crate::kernels::elementwise::math::{cos_f64_slice, log_f64_slice, sin_f64_slice};
 use crate::kernels::layout::cast::{Element, from_vec};
@@ -103,13 +103,14 @@ pub(crate) fn below(seed: u64, index: u64, range: u64) -> u64 {
 /// on every value.
 fn stream_block(
     op: &str,
+    values: &[Value],
     kwargs: &Kwargs,
     seed: u64,
     groups: fn(u64, u64, &mut [f64]),
     at: fn(u64, u64) -> f64,
     map: impl Fn(f64) -> f64,
 ) -> Result<Value, KernelError> {
-    let place = Placement::parse(op, kwargs)?;
+    let place = Placement::parse(op, values, kwargs)?;
     let mut out: Vec<f64> = buffer::zeroed(place.len());
     place.rows(&mut out, |start, step, row| {
         if step == 1 {
@@ -132,38 +133,40 @@ fn finish<T: Element>(op: &str, place: &Placement, out: Vec<T>) -> Result<Value,
         .ok_or_else(|| err(op, "internal: block size mismatch"))
 }
 
-/// `random.uniform(low=0, high=1, seed, shape, region?, offset?, block_shape?)`:
+/// `random.uniform(low=0, high=1, seed, shape, region?, offset? (or as the argument), block_shape?)`:
 /// `low + (high - low) * u`.
 pub(crate) fn uniform(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
     let op = "random.uniform";
-    args::arity(op, values, 0)?;
+    block::arity(op, values)?;
     let seed = seed(op, kwargs)?;
     let low = args::float(op, kwargs, "low")?.unwrap_or(0.0);
     let high = args::float(op, kwargs, "high")?.unwrap_or(1.0);
     let span = high - low;
-    stream_block(op, kwargs, seed, unit_groups, unit_at, |u| low + span * u)
+    stream_block(op, values, kwargs, seed, unit_groups, unit_at, |u| {
+        low + span * u
+    })
 }
 
-/// `random.normal(loc=0, scale=1, seed, shape, region?, offset?, block_shape?)`.
+/// `random.normal(loc=0, scale=1, seed, shape, region?, offset? (or as the argument), block_shape?)`.
 pub(crate) fn normal(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
     let op = "random.normal";
-    args::arity(op, values, 0)?;
+    block::arity(op, values)?;
     let seed = seed(op, kwargs)?;
     let loc = args::float(op, kwargs, "loc")?.unwrap_or(0.0);
     let scale = args::float(op, kwargs, "scale")?.unwrap_or(1.0);
     if scale < 0.0 {
         return Err(err(op, format!("scale must be non-negative, got {scale}")));
     }
-    stream_block(op, kwargs, seed, normal_groups, normal_at, |z| {
+    stream_block(op, values, kwargs, seed, normal_groups, normal_at, |z| {
         loc + scale * z
     })
 }
 
-/// `random.integers(low, high, seed, shape, region?, offset?, block_shape?)`:
+/// `random.integers(low, high, seed, shape, region?, offset? (or as the argument), block_shape?)`:
 /// int64 in [low, high); without `high`, in [0, low) as NumPy.
 pub(crate) fn integers(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
     let op = "random.integers";
-    args::arity(op, values, 0)?;
+    block::arity(op, values)?;
     let seed = seed(op, kwargs)?;
     let (low, high) = match (
         args::int(op, kwargs, "low")?,
@@ -178,7 +181,7 @@ pub(crate) fn integers(values: &[Value], kwargs: &Kwargs) -> Result<Value, Kerne
         return Err(err(op, format!("low >= high ({low} >= {high})")));
     }
     let range = high.wrapping_sub(low) as u64;
-    let place = Placement::parse(op, kwargs)?;
+    let place = Placement::parse(op, values, kwargs)?;
     let mut out: Vec<i64> = buffer::zeroed(place.len());
     place.rows(&mut out, |start, step, row| {
         for (k, v) in row.iter_mut().enumerate() {

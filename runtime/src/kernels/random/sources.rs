@@ -3,7 +3,7 @@
 use serde_json::Value as Json;
 use tessera_ir::DType;
 
-use super::block::Block;
+use super::block::{self, Block};
 use crate::kernels::layout::cast::{Element, cast, from_vec};
 use crate::kernels::reduce::args::{self, Kwargs, err};
 use crate::kernels::{KernelError, buffer};
@@ -13,8 +13,14 @@ fn build<T: Element>(op: &str, block: &Block, data: Vec<T>) -> Result<Array, Ker
     from_vec(&block.shape, data).ok_or_else(|| err(op, "internal: block size mismatch"))
 }
 
-fn filled(op: &str, kwargs: &Kwargs, fill: &Json, default: DType) -> Result<Value, KernelError> {
-    let block = Block::parse(op, kwargs, None)?;
+fn filled(
+    op: &str,
+    values: &[Value],
+    kwargs: &Kwargs,
+    fill: &Json,
+    default: DType,
+) -> Result<Value, KernelError> {
+    let block = Block::parse(op, values, kwargs, None)?;
     let dtype = args::dtype(op, kwargs, "dtype")?.unwrap_or(default);
     let n = block.len();
     let zero = match fill {
@@ -66,23 +72,21 @@ fn filled(op: &str, kwargs: &Kwargs, fill: &Json, default: DType) -> Result<Valu
     Ok(Value::Array(cast(&raw, dtype)))
 }
 
-/// `zeros(shape, dtype=float64, offset?, block_shape?)`.
+/// `zeros(shape, dtype=float64, offset? (or as the argument), block_shape?)`.
 pub(crate) fn zeros(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
-    args::arity("zeros", values, 0)?;
-    filled("zeros", kwargs, &Json::from(0), DType::Float64)
+    filled("zeros", values, kwargs, &Json::from(0), DType::Float64)
 }
 
-/// `ones(shape, dtype=float64, offset?, block_shape?)`.
+/// `ones(shape, dtype=float64, offset? (or as the argument), block_shape?)`.
 pub(crate) fn ones(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
-    args::arity("ones", values, 0)?;
-    filled("ones", kwargs, &Json::from(1), DType::Float64)
+    filled("ones", values, kwargs, &Json::from(1), DType::Float64)
 }
 
 /// `full(shape, fill_value, dtype?)`: the dtype defaults to the fill value's
 /// (int → int64, float → float64, bool → bool), as NumPy.
 pub(crate) fn full(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
     let op = "full";
-    args::arity(op, values, 0)?;
+    block::arity(op, values)?;
     let fill = kwargs
         .get("fill_value")
         .ok_or_else(|| err(op, "missing attribute `fill_value`"))?;
@@ -91,7 +95,7 @@ pub(crate) fn full(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelErr
         Json::Number(n) if n.is_i64() => DType::Int64,
         _ => DType::Float64,
     };
-    filled(op, kwargs, fill, default)
+    filled(op, values, kwargs, fill, default)
 }
 
 fn is_int(kwargs: &Kwargs, key: &str) -> bool {
@@ -126,7 +130,7 @@ fn positions(op: &str, kwargs: &Kwargs, n: usize) -> Result<(usize, i64, i64), K
     }
 }
 
-/// `arange(start=0, stop, step=1, dtype?, take?, offset?, block_shape?)`: element
+/// `arange(start=0, stop, step=1, dtype?, take?, offset? (or as the argument), block_shape?)`: element
 /// at sequence position p is `start + p*step` for integers; for floats NumPy's
 /// fill rule: position 1 is `start + step` and position p ≥ 2 is `start + p*delta`,
 /// `delta = (start + step) - start`. Element i is position i, or `first + i*stride`
@@ -134,7 +138,7 @@ fn positions(op: &str, kwargs: &Kwargs, n: usize) -> Result<(usize, i64, i64), K
 /// for bit).
 pub(crate) fn arange(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
     let op = "arange";
-    args::arity(op, values, 0)?;
+    block::arity(op, values)?;
     let all_int = ["start", "stop", "step"].iter().all(|k| is_int(kwargs, k));
     let dtype = args::dtype(op, kwargs, "dtype")?.unwrap_or(if all_int {
         DType::Int64
@@ -155,7 +159,7 @@ pub(crate) fn arange(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelE
             0
         };
         let (n, first, stride) = positions(op, kwargs, n)?;
-        let block = Block::parse(op, kwargs, Some(vec![n]))?;
+        let block = Block::parse(op, values, kwargs, Some(vec![n]))?;
         let data: Vec<i64> = (block.offset[0]..block.offset[0] + block.shape[0])
             .map(|i| {
                 let p = first.wrapping_add((i as i64).wrapping_mul(stride));
@@ -176,7 +180,7 @@ pub(crate) fn arange(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelE
     }
     let n = if len > 0.0 { len as usize } else { 0 };
     let (n, first, stride) = positions(op, kwargs, n)?;
-    let block = Block::parse(op, kwargs, Some(vec![n]))?;
+    let block = Block::parse(op, values, kwargs, Some(vec![n]))?;
     // Positions are within the sequence (checked by `positions`): non-negative.
     let idx = (block.offset[0]..block.offset[0] + block.shape[0])
         .map(|i| (first + i as i64 * stride) as usize);
@@ -210,7 +214,7 @@ pub(crate) fn arange(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelE
 /// `i*step + start` with `step = (stop - start)/div`, the last element exactly `stop`.
 pub(crate) fn linspace(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
     let op = "linspace";
-    args::arity(op, values, 0)?;
+    block::arity(op, values)?;
     let start = args::req_float(op, kwargs, "start")?;
     let stop = args::req_float(op, kwargs, "stop")?;
     let num = args::req_int(op, kwargs, "num")?;
@@ -225,7 +229,7 @@ pub(crate) fn linspace(values: &[Value], kwargs: &Kwargs) -> Result<Value, Kerne
     let div = if endpoint { num.saturating_sub(1) } else { num };
     let delta = stop - start;
     let step = delta / div as f64;
-    let block = Block::parse(op, kwargs, Some(vec![num]))?;
+    let block = Block::parse(op, values, kwargs, Some(vec![num]))?;
     let data: Vec<f64> = (block.offset[0]..block.offset[0] + block.shape[0])
         .map(|i| {
             if endpoint && num > 1 && i == num - 1 {
@@ -242,10 +246,10 @@ pub(crate) fn linspace(values: &[Value], kwargs: &Kwargs) -> Result<Value, Kerne
     Ok(Value::Array(cast(&build(op, &block, data)?, dtype)))
 }
 
-/// `eye(N, M=N, k=0, dtype=float64, offset?, block_shape?)`.
+/// `eye(N, M=N, k=0, dtype=float64, offset? (or as the argument), block_shape?)`.
 pub(crate) fn eye(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelError> {
     let op = "eye";
-    args::arity(op, values, 0)?;
+    block::arity(op, values)?;
     let n = args::req_int(op, kwargs, "N")?;
     let m = args::int(op, kwargs, "M")?.unwrap_or(n);
     if n < 0 || m < 0 {
@@ -256,7 +260,7 @@ pub(crate) fn eye(values: &[Value], kwargs: &Kwargs) -> Result<Value, KernelErro
     }
     let k = args::int(op, kwargs, "k")?.unwrap_or(0);
     let dtype = args::dtype(op, kwargs, "dtype")?.unwrap_or(DType::Float64);
-    let block = Block::parse(op, kwargs, Some(vec![n as usize, m as usize]))?;
+    let block = Block::parse(op, values, kwargs, Some(vec![n as usize, m as usize]))?;
     let mut data = Vec::with_capacity(block.len());
     block.for_each(|pos, _| data.push(pos[1] as i64 - pos[0] as i64 == k));
     Ok(Value::Array(cast(&build(op, &block, data)?, dtype)))
