@@ -316,7 +316,14 @@ impl<'a> Task<'a> {
         let partial_fn = kernel(&format!("{op}-partial"))?;
         let n: usize = self.shape.iter().product();
         let kept_are_ones = (0..ndim).all(|a| axes.contains(&a) || self.shape[a] == 1);
-        if !kept_are_ones && n > 0 {
+        if !kept_are_ones {
+            if n == 0 {
+                // An empty block keeping an axis longer than 1 (or empty): the
+                // unfused partial of its empty result has the kept axes' shape.
+                let mut k = kwargs.clone();
+                k.insert("axis".into(), json!(axes));
+                return partial_fn(&[Value::Array(self.evaluate()?)], &k);
+            }
             return self.partial_by_slabs(op, kwargs, &axes);
         }
         if axes.len() < ndim {

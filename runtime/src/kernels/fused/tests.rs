@@ -229,6 +229,33 @@ fn partials_keep_the_reduced_axes_and_combine_like_the_unfused_partials() {
 }
 
 #[test]
+fn empty_blocks_reduced_over_some_axes_keep_the_other_axes() {
+    // NumPy: np.exp(np.zeros((4, 0))).sum(axis=1) has shape (4,), all zeros;
+    // np.multiply(np.zeros((0, 0)), 2).sum(axis=0) has shape (0,).
+    let program = json!([{"op": "exp", "args": ["$0"]}]);
+    for (shape, axis, expected) in [
+        (vec![4, 0], 1, vec![4]),
+        (vec![0, 0], 0, vec![0]),
+        (vec![0, 3], 1, vec![0]),
+        (vec![2, 0, 3], 1, vec![2, 3]),
+    ] {
+        let x = Value::Array(f64_array(&shape, 1));
+        let got = fused(
+            std::slice::from_ref(&x),
+            &kw(json!({"program": program, "reduce": {"op": "sum", "axis": axis}})),
+        )
+        .unwrap();
+        let Value::Array(a) = got else { panic!() };
+        assert_eq!(
+            a.shape(),
+            expected.as_slice(),
+            "sum over {axis} of {shape:?}"
+        );
+        assert!(scalar_f64(&Value::Array(a)).iter().all(|&v| v == 0.0));
+    }
+}
+
+#[test]
 fn empty_blocks_reduce_like_numpy() {
     let x = Value::Array(f64_array(&[0, 4], 1));
     let program = json!([{"op": "exp", "args": ["$0"]}]);
