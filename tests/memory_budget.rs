@@ -72,12 +72,13 @@ fn outputs_held_at_once_over_the_budget_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     // Two outputs of 400 KB each fit alone, not together (and assembling the
     // chunked one holds it twice) under 1 MiB.
+    let nodes = json!({
+        "a": {"op": "zeros", "shape": [50000], "chunks": 10000},
+        "b": {"op": "ones", "shape": [50000], "chunks": 50000}
+    });
     let o = run(
         dir.path(),
-        json!({
-            "a": {"op": "zeros", "shape": [50000], "chunks": 10000},
-            "b": {"op": "ones", "shape": [50000], "chunks": 50000}
-        }),
+        nodes.clone(),
         &["a", "b"],
         &["--memory-limit", "1M"],
     );
@@ -90,15 +91,7 @@ fn outputs_held_at_once_over_the_budget_exit_2() {
     );
     assert!(no_outputs(dir.path()));
     // The same outputs under a larger limit are written.
-    let o = run(
-        dir.path(),
-        json!({
-            "a": {"op": "zeros", "shape": [50000], "chunks": 10000},
-            "b": {"op": "ones", "shape": [50000], "chunks": 50000}
-        }),
-        &["a", "b"],
-        &["--memory-limit", "64M"],
-    );
+    let o = run(dir.path(), nodes, &["a", "b"], &["--memory-limit", "64M"]);
     assert_eq!(status(&o).0, Some(0), "{}", status(&o).1);
 }
 

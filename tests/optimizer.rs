@@ -52,6 +52,20 @@ fn flatten(v: &Json) -> (Vec<usize>, Vec<f64>) {
     (shape, out)
 }
 
+/// The graph and the optimized document `text` compute the same shapes and
+/// the same values bit for bit (none empty).
+fn assert_same_bits(g: &ValidGraph, text: &str) {
+    let plain = compute(g, None).expect("unoptimized computes");
+    let opt = compute(&graph(text), None).expect("optimized computes");
+    for (p, o) in plain.iter().zip(&opt) {
+        let ((sp, vp), (so, vo)) = (flatten(p), flatten(o));
+        assert_eq!(sp, so);
+        assert!(!vp.is_empty());
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&vp), bits(&vo), "{p} vs {o}");
+    }
+}
+
 fn close(a: &Json, b: &Json) -> Result<(), String> {
     let ((sa, va), (sb, vb)) = (flatten(a), flatten(b));
     if sa != sb || va.len() != vb.len() {
@@ -311,15 +325,7 @@ fn slices_of_random_sources_keep_their_bits() {
     }
     let text = optimized.graph.to_document().to_json_pretty();
     assert!(!text.contains("getitem"), "{text}");
-    let plain = compute(&g, None).expect("unoptimized computes");
-    let opt = compute(&graph(&text), None).expect("optimized computes");
-    for (p, o) in plain.iter().zip(&opt) {
-        let ((sp, vp), (so, vo)) = (flatten(p), flatten(o));
-        assert_eq!(sp, so);
-        assert!(!vp.is_empty());
-        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&vp), bits(&vo), "{p} vs {o}");
-    }
+    assert_same_bits(&g, &text);
 }
 
 #[test]
@@ -348,15 +354,7 @@ fn slices_of_float_aranges_keep_their_bits() {
         assert!(node.attrs.contains_key("take"), "{id}");
     }
     let text = optimized.graph.to_document().to_json_pretty();
-    let plain = compute(&g, None).expect("unoptimized computes");
-    let opt = compute(&graph(&text), None).expect("optimized computes");
-    for (p, o) in plain.iter().zip(&opt) {
-        let ((sp, vp), (so, vo)) = (flatten(p), flatten(o));
-        assert_eq!(sp, so);
-        assert!(!vp.is_empty());
-        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&vp), bits(&vo), "{p} vs {o}");
-    }
+    assert_same_bits(&g, &text);
 }
 
 #[test]
