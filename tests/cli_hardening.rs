@@ -325,7 +325,7 @@ fn interrupted_runs_leave_no_temporary_files_and_stale_ones_are_swept() {
     let file = write_doc(
         &dir.path().join("g.json"),
         json!({"tessera": 1, "nodes": {
-            "s": {"op": "sum", "args": [{"op": "exp", "args": [{"op": "ones", "shape": [40000, 40000], "chunks": 2000}]}]}
+            "s": {"op": "sum", "args": [{"op": "exp", "args": [{"op": "ones", "shape": [100000, 100000], "chunks": 2000}]}]}
         }, "outputs": ["s"]}),
     );
     let child = Command::new(env!("CARGO_BIN_EXE_tessera"))
